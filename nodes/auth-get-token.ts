@@ -1,0 +1,111 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
+import type { AuthObjectNode } from './auth-object-api';
+import type { AccessToken, ManagerState } from './core/token-manager';
+import { formatUntil } from './core/time';
+
+interface GetTokenDef extends NodeDef {
+  auth?: string;
+  property?: string;
+  setHeader?: boolean | string;
+}
+
+type Msg = NodeMessage & Record<string, unknown>;
+
+export = function (RED: NodeAPI) {
+  const t = (key: string, params?: Record<string, string>) =>
+    RED._(`auth-get-token.${key}`, params);
+
+  function GetToken(this: Node, config: GetTokenDef) {
+    RED.nodes.createNode(this, config);
+    const property = (config.property ?? '').trim() || 'token';
+    const nested = property.includes('.') || property.includes('[');
+    const setHeader = config.setHeader !== false && config.setHeader !== 'false';
+    const auth = config.auth ? (RED.nodes.getNode(config.auth) as AuthObjectNode | null) : null;
+
+    const statusOf = (s: ManagerState): NodeStatus => {
+      switch (s.state) {
+        case 'idle':
+          return {};
+        case 'requesting':
+          return { fill: 'blue', shape: 'dot', text: t('status.requesting') };
+        case 'refreshing':
+          return { fill: 'blue', shape: 'dot', text: t('status.refreshing') };
+        case 'valid':
+          return { fill: 'green', shape: 'dot', text: t('status.valid', { time: formatUntil(s.expiresAt) }) };
+        case 'error': {
+          const code = s.error.code;
+          if (s.expiresAt !== undefined) {
+            const time = formatUntil(s.expiresAt);
+            return { fill: 'yellow', shape: 'ring', text: t('status.refreshFailed', { code, time }) };
+          }
+          if (s.pausedUntil !== undefined) {
+            const time = formatUntil(s.pausedUntil);
+            return { fill: 'red', shape: 'ring', text: t('status.paused', { code, time }) };
+          }
+          return { fill: 'red', shape: 'ring', text: code };
+        }
+      }
+    };
+
+    let unsubscribe = () => {};
+    if (!auth) {
+      this.status({ fill: 'red', shape: 'ring', text: t('status.noAuth') });
+    } else {
+      unsubscribe = auth.subscribe((s) => this.status(statusOf(s)));
+    }
+
+    const deliver = (msg: Msg, tok: AccessToken) => {
+      const value = {
+        access_token: tok.access_token,
+        token_type: tok.token_type,
+        expires_in: Math.max(0, Math.floor((tok.expiresAtMs - Date.now()) / 1000)),
+        expires_at: tok.expires_at,
+        scope: tok.scope,
+      };
+      if (nested) RED.util.setMessageProperty(msg, property, value, true);
+      else msg[property] = value;
+      if (setHeader) {
+        let headers = msg.headers as Record<string, unknown> | undefined;
+        if (!headers || typeof headers !== 'object' || Array.isArray(headers)) {
+          headers = msg.headers = {};
+        }
+        for (const k of Object.keys(headers)) {
+          if (k !== 'Authorization' && k.toLowerCase() === 'authorization') delete headers[k];
+        }
+        headers.Authorization = tok.authorization;
+      }
+    };
+
+    this.on('input', (m, send, done) => {
+      const msg = m as Msg;
+      if (!auth) {
+        const err = new Error(t('errors.noAuth')) as Error & { code: string };
+        err.code = 'CONFIG_INVALID';
+        done(err);
+        return;
+      }
+      // Consumed, so a message that loops back does not refresh again.
+      const force = msg.forceRefresh === true;
+      if (msg.forceRefresh !== undefined) delete msg.forceRefresh;
+      const cached = force ? undefined : auth.current();
+      if (cached) {
+        deliver(msg, cached);
+        send(msg);
+        done();
+        return;
+      }
+      auth.getToken(force).then(
+        (tok) => {
+          deliver(msg, tok);
+          send(msg);
+          done();
+        },
+        (err: Error) => done(err),
+      );
+    });
+
+    this.on('close', () => unsubscribe());
+  }
+
+  RED.nodes.registerType('auth-get-token', GetToken);
+};

@@ -1,0 +1,16 @@
+/** What the `auth-object` config node offers the nodes that use it. */
+import type { Node } from 'node-red';
+import type { AccessToken, ManagerState } from './core/token-manager';
+
+export type StateListener = (state: ManagerState) => void;
+
+export interface AuthObjectNode extends Node {
+  /** The cached token without waiting, or undefined. */
+  current(): AccessToken | undefined;
+  /** A usable token; rejects with an Error whose `code` says why, its message translated. */
+  getToken(forceRefresh: boolean): Promise<AccessToken>;
+  /** Calls `listener` now with the current state and on every change; returns the unsubscribe. */
+  subscribe(listener: StateListener): () => void;
+  /** The user-facing text for a state's error. */
+  describe(error: unknown): string;
+}

@@ -1,0 +1,210 @@
+/**
+ * Validation of an authentication object's settings, before any request is
+ * made. Produces the normalised settings the token manager runs on, or the
+ * first problem as a {@link ConfigError} naming the field.
+ */
+import { ConfigError } from './errors';
+
+export type GrantType = 'password' | 'client_credentials';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export const GRANT_TYPES: readonly GrantType[] = ['password', 'client_credentials'];
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+];
+
+/** Body parameters the node sets itself; an extra parameter may not override them. */
+export const RESERVED_PARAMS = new Set([
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'username',
+  'password',
+  'refresh_token',
+  'scope',
+]);
+
+export interface Credentials {
+  clientId?: string;
+  clientSecret?: string;
+  username?: string;
+  password?: string;
+}
+
+/** Settings as they come from the editor (any field may be missing or of the wrong type). */
+export interface RawSettings {
+  grantType?: unknown;
+  tokenUrl?: unknown;
+  allowInsecureHttp?: unknown;
+  refreshTokenUrl?: unknown;
+  scope?: unknown;
+  clientAuth?: unknown;
+  extraParams?: unknown;
+  timeout?: unknown;
+  refreshBefore?: unknown;
+  cooldown?: unknown;
+}
+
+export interface Settings {
+  grantType: GrantType;
+  tokenUrl: URL;
+  refreshTokenUrl: URL;
+  scope: string;
+  clientAuth: ClientAuthMethod;
+  extraParams: [string, string][];
+  timeoutMs: number;
+  refreshBeforeMs: number;
+  cooldownMs: number;
+  credentials: Required<Pick<Credentials, 'clientId'>> & Credentials;
+}
+
+export const DEFAULTS = { timeout: 10, refreshBefore: 60, cooldown: 300 } as const;
+
+/** True for `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '[::1]' || h === '::1') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function text(v: unknown): string {
+  return typeof v === 'string' ? v.trim() : '';
+}
+
+/**
+ * Parses an endpoint URL: http(s) only, no user info (credentials belong in
+ * the credential fields), no fragment (RFC 6749 §3.2), https unless loopback
+ * or explicitly allowed.
+ */
+export function parseEndpoint(field: string, value: unknown, allowInsecureHttp: boolean): URL {
+  const s = text(value);
+  if (!s) throw new ConfigError(field, 'required', `${field} is required`);
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    throw new ConfigError(field, 'url', `${field} is not a valid URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new ConfigError(field, 'url', `${field} must be an http or https URL`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError(
+      field,
+      'userinfo',
+      `${field} must not contain a user name or password; use the credential fields`,
+    );
+  }
+  if (url.hash || s.includes('#')) {
+    throw new ConfigError(field, 'fragment', `${field} must not contain a #fragment`);
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(
+      field,
+      'insecure',
+      `${field} must use https (http is allowed only for loopback addresses or with "allow insecure http")`,
+    );
+  }
+  return url;
+}
+
+function seconds(field: string, value: unknown, fallback: number, min: number, max: number) {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(field, 'number', `${field} must be a number from ${min} to ${max}`, {
+      min,
+      max,
+    });
+  }
+  return n;
+}
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** Validates settings and credentials; throws the first problem as a ConfigError. */
+export function validateSettings(raw: RawSettings, creds: Credentials | undefined): Settings {
+  const grantType = (text(raw.grantType) || 'client_credentials') as GrantType;
+  if (!GRANT_TYPES.includes(grantType)) {
+    throw new ConfigError('grantType', 'option', `grantType "${grantType}" is not supported`, {
+      value: grantType,
+    });
+  }
+  const clientAuth = (text(raw.clientAuth) || 'client_secret_basic') as ClientAuthMethod;
+  if (!CLIENT_AUTH_METHODS.includes(clientAuth)) {
+    throw new ConfigError('clientAuth', 'option', `clientAuth "${clientAuth}" is not supported`, {
+      value: clientAuth,
+    });
+  }
+  const insecure = raw.allowInsecureHttp === true || raw.allowInsecureHttp === 'true';
+  const tokenUrl = parseEndpoint('tokenUrl', raw.tokenUrl, insecure);
+  const refreshTokenUrl = text(raw.refreshTokenUrl)
+    ? parseEndpoint('refreshTokenUrl', raw.refreshTokenUrl, insecure)
+    : tokenUrl;
+
+  const scope = text(raw.scope).split(/\s+/).filter(Boolean);
+  if (scope.some((t) => !SCOPE_TOKEN.test(t))) {
+    throw new ConfigError('scope', 'scope', 'scope contains characters a scope may not have');
+  }
+
+  const extraParams: [string, string][] = [];
+  const list = Array.isArray(raw.extraParams) ? raw.extraParams : [];
+  for (const p of list as unknown[]) {
+    const item = (p ?? {}) as { name?: unknown; value?: unknown };
+    const name = text(item.name);
+    if (!name) {
+      throw new ConfigError('extraParams', 'param-name', 'an extra parameter has no name');
+    }
+    if (RESERVED_PARAMS.has(name)) {
+      throw new ConfigError(
+        'extraParams',
+        'param-reserved',
+        `extra parameter "${name}" is set by the node itself`,
+        { param: name },
+      );
+    }
+    const value = item.value;
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new ConfigError('extraParams', 'param-value', `extra parameter "${name}" must be text`, {
+        param: name,
+      });
+    }
+    extraParams.push([name, value ?? '']);
+  }
+
+  const c = creds ?? {};
+  const clientId = text(c.clientId);
+  const needsId = !(grantType === 'password' && clientAuth === 'none');
+  if (needsId && !clientId) throw new ConfigError('clientId', 'required', 'clientId is required');
+  if (clientAuth !== 'none' && !c.clientSecret) {
+    throw new ConfigError('clientSecret', 'required', 'clientSecret is required');
+  }
+  if (grantType === 'password') {
+    if (!text(c.username)) throw new ConfigError('username', 'required', 'username is required');
+    if (!c.password) throw new ConfigError('password', 'required', 'password is required');
+  }
+
+  return {
+    grantType,
+    tokenUrl,
+    refreshTokenUrl,
+    scope: scope.join(' '),
+    clientAuth,
+    extraParams,
+    timeoutMs: seconds('timeout', raw.timeout, DEFAULTS.timeout, 1, 300) * 1000,
+    refreshBeforeMs: seconds('refreshBefore', raw.refreshBefore, DEFAULTS.refreshBefore, 0, 86400) * 1000,
+    cooldownMs: seconds('cooldown', raw.cooldown, DEFAULTS.cooldown, 0, 86400) * 1000,
+    credentials: {
+      clientId,
+      clientSecret: c.clientSecret,
+      username: c.username,
+      password: c.password,
+    },
+  };
+}

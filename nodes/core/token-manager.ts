@@ -1,0 +1,270 @@
+/**
+ * Owns one authentication object's token: cache, single flight, background
+ * refresh ahead of expiry, refresh-token use with fallback to the full grant,
+ * retries of transient failures, and a pause after permanent failures so a
+ * wrong password is not tried again and again (accounts get locked).
+ */
+import type { Settings } from './config';
+import { AuthError } from './errors';
+import type { Transport } from './http';
+import { grantRequest, refreshRequest, type TokenRequest } from './token-request';
+import { processTokenResponse, type TokenSet } from './token-response';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface RetryPolicy {
+  /** Attempts per token request, the first included. */
+  attempts: number;
+  /** Backoff before the second attempt, doubled for each later one (with jitter). */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000 };
+
+/** What a flow gets: everything but the refresh token. Shared, never mutate. */
+export interface AccessToken {
+  readonly access_token: string;
+  readonly token_type: string;
+  readonly scope: string;
+  /** ISO 8601. */
+  readonly expires_at: string;
+  readonly expiresAtMs: number;
+  /** Value for the Authorization header: `Bearer` for any casing of it, other types as sent. */
+  readonly authorization: string;
+}
+
+export type ManagerState =
+  | { state: 'idle' }
+  | { state: 'requesting' }
+  | { state: 'refreshing'; expiresAt: number }
+  | { state: 'valid'; expiresAt: number }
+  | { state: 'error'; error: AuthError; pausedUntil?: number; expiresAt?: number };
+
+export interface TokenManagerOptions {
+  settings: Settings;
+  transport: Transport;
+  clock?: Clock;
+  retry?: RetryPolicy;
+  random?: () => number;
+  onState?: (state: ManagerState) => void;
+}
+
+interface Cached {
+  pub: AccessToken;
+  /** Background refresh starts here. */
+  refreshAt: number;
+  /** Handed out until here; a little before the real expiry for clock skew and transit. */
+  usableUntil: number;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+export class TokenManager {
+  /** HTTP attempts made, for tests and benchmarks. */
+  requests = 0;
+  private readonly s: Settings;
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  private readonly retry: RetryPolicy;
+  private readonly random: () => number;
+  private readonly onState: (state: ManagerState) => void;
+  private readonly abort = new AbortController();
+  private token: Cached | undefined;
+  private refreshToken: string | undefined;
+  private inflight: Promise<AccessToken> | undefined;
+  private paused: { error: AuthError; until: number } | undefined;
+  private nextBackgroundAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(opts: TokenManagerOptions) {
+    this.s = opts.settings;
+    this.transport = opts.transport;
+    this.clock = opts.clock ?? systemClock;
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.random = opts.random ?? Math.random;
+    this.onState = opts.onState ?? (() => {});
+  }
+
+  /**
+   * The cached token when it is still usable, without waiting; starts a
+   * background refresh when one is due. The fast path for every message.
+   */
+  current(): AccessToken | undefined {
+    const t = this.token;
+    if (!t) return undefined;
+    const now = this.clock.now();
+    if (now >= t.usableUntil) return undefined;
+    if (now >= t.refreshAt && !this.inflight && now >= this.nextBackgroundAt) {
+      this.background();
+    }
+    return t.pub;
+  }
+
+  /**
+   * A usable token: the cached one, the one being fetched, or a new one.
+   * `forceRefresh` discards the cached access token first (after a 401).
+   */
+  getToken(forceRefresh = false): Promise<AccessToken> {
+    if (this.closed) return Promise.reject(closedError());
+    if (forceRefresh) this.token = undefined;
+    const t = this.current();
+    if (t) return Promise.resolve(t);
+    if (this.inflight) return this.inflight;
+    const p = this.paused;
+    if (p && this.clock.now() < p.until) return Promise.reject(p.error);
+    this.paused = undefined;
+    return this.start();
+  }
+
+  /** Cancels requests and timers; the manager is unusable afterwards. */
+  close(): void {
+    this.closed = true;
+    this.abort.abort();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.transport.close();
+  }
+
+  private start(): Promise<AccessToken> {
+    const p = this.acquire();
+    this.inflight = p;
+    const clear = () => {
+      if (this.inflight === p) this.inflight = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private background(): void {
+    if (this.paused && this.clock.now() < this.paused.until) return;
+    // Errors are reported through onState; a failed background refresh keeps the current token.
+    this.start().catch(() => {});
+  }
+
+  private async acquire(): Promise<AccessToken> {
+    const had = this.token;
+    this.onState(had ? { state: 'refreshing', expiresAt: had.pub.expiresAtMs } : { state: 'requesting' });
+    try {
+      let set: TokenSet | undefined;
+      if (this.refreshToken) {
+        try {
+          set = await this.request(refreshRequest(this.s, this.refreshToken));
+        } catch (err) {
+          const e = toAuthError(err);
+          // A refused refresh token falls back to the full grant; an outage does not.
+          if (e.transient || e.kind === 'closed') throw e;
+          this.refreshToken = undefined;
+        }
+      }
+      set ??= await this.request(grantRequest(this.s));
+      return this.store(set);
+    } catch (err) {
+      const e = toAuthError(err);
+      if (e.kind === 'closed') throw e;
+      const now = this.clock.now();
+      let pausedUntil: number | undefined;
+      if (!e.transient && this.s.cooldownMs > 0) {
+        pausedUntil = now + this.s.cooldownMs;
+        this.paused = { error: e, until: pausedUntil };
+      }
+      const still = this.token && now < this.token.usableUntil ? this.token : undefined;
+      if (still && e.transient) {
+        // Try again while the current token lasts, without making messages wait.
+        const wait = Math.min(30_000, Math.max(1000, (still.usableUntil - now) / 2));
+        this.nextBackgroundAt = now + wait;
+        this.schedule(this.nextBackgroundAt);
+      }
+      this.onState({
+        state: 'error',
+        error: e,
+        ...(pausedUntil ? { pausedUntil } : {}),
+        ...(still ? { expiresAt: still.pub.expiresAtMs } : {}),
+      });
+      throw e;
+    }
+  }
+
+  /** One token request with retries of transient failures. */
+  private async request(req: TokenRequest): Promise<TokenSet> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw closedError();
+      try {
+        this.requests++;
+        const res = await this.transport.send(req, this.s.timeoutMs, this.abort.signal);
+        return processTokenResponse(res, this.clock.now(), this.s.scope);
+      } catch (err) {
+        const e = toAuthError(err);
+        if (!e.transient || attempt >= this.retry.attempts || this.closed) throw e;
+        await this.sleep(e.retryAfterMs ?? this.backoff(attempt));
+      }
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return cap / 2 + (this.random() * cap) / 2;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signal = this.abort.signal;
+      const done = () => {
+        clearTimeout(t);
+        reject(closedError());
+      };
+      const t = setTimeout(() => {
+        signal.removeEventListener('abort', done);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private store(set: TokenSet): AccessToken {
+    if (set.refreshToken) this.refreshToken = set.refreshToken;
+    const lifetimeMs = set.lifetime * 1000;
+    const lead = Math.min(this.s.refreshBeforeMs, lifetimeMs / 2);
+    const skew = Math.min(5000, lifetimeMs / 10);
+    const pub: AccessToken = Object.freeze({
+      access_token: set.accessToken,
+      token_type: set.tokenType,
+      scope: set.scope,
+      expires_at: new Date(set.expiresAt).toISOString(),
+      expiresAtMs: set.expiresAt,
+      authorization: `${/^bearer$/i.test(set.tokenType) ? 'Bearer' : set.tokenType} ${set.accessToken}`,
+    });
+    this.token = { pub, refreshAt: set.expiresAt - lead, usableUntil: set.expiresAt - skew };
+    this.paused = undefined;
+    this.nextBackgroundAt = 0;
+    this.schedule(this.token.refreshAt);
+    this.onState({ state: 'valid', expiresAt: set.expiresAt });
+    return pub;
+  }
+
+  private schedule(at: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.closed) return;
+    const delay = Math.max(0, at - this.clock.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.closed && this.token && !this.inflight) this.background();
+    }, delay);
+    this.timer.unref();
+  }
+}
+
+function closedError(): AuthError {
+  return new AuthError('closed', 'CLOSED', 'authentication object was stopped (redeployed)');
+}
+
+function toAuthError(err: unknown): AuthError {
+  if (err instanceof AuthError) return err;
+  // Never pass a foreign error on: it may carry request data.
+  return new AuthError('network', 'EUNKNOWN', 'token request failed unexpectedly', {
+    transient: false,
+  });
+}

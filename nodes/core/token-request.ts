@@ -1,0 +1,71 @@
+/**
+ * Builds token requests: the grant's body parameters plus the client
+ * authentication method, one small strategy per method.
+ * https://www.rfc-editor.org/rfc/rfc6749#section-4.3 (password),
+ * https://www.rfc-editor.org/rfc/rfc6749#section-4.4 (client credentials),
+ * https://www.rfc-editor.org/rfc/rfc6749#section-6 (refresh).
+ */
+import type { ClientAuthMethod, Settings } from './config';
+
+export interface TokenRequest {
+  url: URL;
+  headers: Record<string, string>;
+  body: string;
+}
+
+type ClientAuth = (
+  body: URLSearchParams,
+  headers: Record<string, string>,
+  id: string,
+  secret: string,
+) => void;
+
+/**
+ * RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding,
+ * which servers decode; sending them raw breaks secrets with `:` or `%`.
+ */
+const formEncode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+
+const CLIENT_AUTH: Record<ClientAuthMethod, ClientAuth> = {
+  client_secret_basic(_body, headers, id, secret) {
+    const pair = `${formEncode(id)}:${formEncode(secret)}`;
+    headers.Authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+  },
+  client_secret_post(body, _headers, id, secret) {
+    body.set('client_id', id);
+    body.set('client_secret', secret);
+  },
+  none(body, _headers, id) {
+    if (id) body.set('client_id', id);
+  },
+};
+
+/** The full grant: `password` or `client_credentials`. */
+export function grantRequest(s: Settings): TokenRequest {
+  const body = new URLSearchParams({ grant_type: s.grantType });
+  if (s.grantType === 'password') {
+    body.set('username', s.credentials.username ?? '');
+    body.set('password', s.credentials.password ?? '');
+  }
+  if (s.scope) body.set('scope', s.scope);
+  return finish(s, s.tokenUrl, body);
+}
+
+/**
+ * A refresh. Scope is left out so the server grants the scope of the original
+ * token (RFC 6749 §6).
+ */
+export function refreshRequest(s: Settings, refreshToken: string): TokenRequest {
+  const body = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  return finish(s, s.refreshTokenUrl, body);
+}
+
+function finish(s: Settings, url: URL, body: URLSearchParams): TokenRequest {
+  for (const [name, value] of s.extraParams) body.append(name, value);
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-www-form-urlencoded',
+    Accept: 'application/json',
+  };
+  CLIENT_AUTH[s.clientAuth](body, headers, s.credentials.clientId, s.credentials.clientSecret ?? '');
+  return { url, headers, body: body.toString() };
+}

@@ -1,0 +1,161 @@
+/**
+ * Turns a token endpoint's answer into a token set or a classified error.
+ * https://www.rfc-editor.org/rfc/rfc6749#section-5.1 (success),
+ * https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (error).
+ */
+import { AuthError, OAuthResponseError } from './errors';
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  /** As the server sent it; only the Authorization header is normalised. */
+  tokenType: string;
+  /** Absolute expiry, epoch ms, recorded when the response arrived. */
+  expiresAt: number;
+  /** Lifetime the server granted, seconds (after fallback and cap). */
+  lifetime: number;
+  scope: string;
+  refreshToken?: string;
+}
+
+/** Lifetime assumed when the server sends no `expires_in`, seconds. */
+export const FALLBACK_LIFETIME = 300;
+/** Longest lifetime honoured, seconds: timers overflow past about 24.8 days. */
+export const MAX_LIFETIME = 24 * 86400;
+/** Longest `Retry-After` honoured, ms. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+function header(h: HttpResponse['headers'], name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** `Retry-After` as seconds or an HTTP date, capped; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const v = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else {
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - now;
+  }
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(body.toString('utf8'));
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(res: HttpResponse): string {
+  const type = header(res.headers, 'content-type')?.split(';')[0]?.trim();
+  return type ? `(${type})` : '(no content type)';
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+function oauthError(obj: Record<string, unknown>, status: number, retryAfterMs?: number) {
+  const code = str(obj.error);
+  if (!code || !/^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(code)) return undefined;
+  // A description is shown to users; keep it to one printable line of modest size.
+  const description = str(obj.error_description)
+    ?.replace(/[^\x20-\x7e]/g, ' ')
+    .slice(0, 300);
+  const transient =
+    status === 429 || status >= 500 || code === 'temporarily_unavailable' || code === 'slow_down';
+  return new OAuthResponseError(code, description, str(obj.error_uri), status, {
+    transient,
+    retryAfterMs,
+  });
+}
+
+/** Validates a token endpoint response; throws an {@link AuthError} for anything but a usable token. */
+export function processTokenResponse(
+  res: HttpResponse,
+  now: number,
+  requestedScope: string,
+): TokenSet {
+  const { status } = res;
+  const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), now);
+  const obj = parseJsonObject(res.body);
+
+  if (status >= 300 && status < 400) {
+    throw new AuthError(
+      'http',
+      `HTTP_${status}`,
+      `token endpoint answered with a redirect (HTTP ${status}); redirects are not followed, check the token URL`,
+      { status },
+    );
+  }
+  if (obj && obj.error !== undefined) {
+    const err = oauthError(obj, status, retryAfterMs);
+    if (err) throw err;
+  }
+  if (status < 200 || status >= 300) {
+    const transient = status === 429 || status >= 500 || status === 408;
+    throw new AuthError(
+      'http',
+      `HTTP_${status}`,
+      `token endpoint answered HTTP ${status} ${describe(res)}`,
+      { status, transient, retryAfterMs },
+    );
+  }
+  if (!obj) {
+    throw new AuthError(
+      'bad-response',
+      'BAD_RESPONSE',
+      `token endpoint answered HTTP ${status} but the body is not a JSON object ${describe(res)}`,
+      { status },
+    );
+  }
+  const bad = (what: string) =>
+    new AuthError('bad-response', 'BAD_RESPONSE', `token response ${what}`, { status });
+
+  const accessToken = obj.access_token;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw bad(
+      accessToken === undefined ? 'has no access_token' : 'has an access_token that is not text',
+    );
+  }
+  // It goes into an HTTP header: only visible ASCII is safe there.
+  if (!/^[\x21-\x7e]+$/.test(accessToken)) throw bad('has an access_token with invalid characters');
+  const tokenType = obj.token_type === undefined ? 'Bearer' : obj.token_type;
+  if (typeof tokenType !== 'string' || !/^[\x21-\x7e]+$/.test(tokenType)) {
+    throw bad('has an invalid token_type');
+  }
+  let lifetime: number;
+  const e = obj.expires_in;
+  if (e === undefined || e === null) lifetime = FALLBACK_LIFETIME;
+  else {
+    const n = typeof e === 'number' ? e : typeof e === 'string' && e.trim() ? Number(e) : NaN;
+    if (!Number.isFinite(n) || n < 0) throw bad('has an expires_in that is not a number ≥ 0');
+    lifetime = Math.min(n, MAX_LIFETIME);
+  }
+  const scope = obj.scope === undefined ? requestedScope : obj.scope;
+  if (typeof scope !== 'string') throw bad('has a scope that is not text');
+  const refreshToken = obj.refresh_token;
+  if (refreshToken !== undefined && (typeof refreshToken !== 'string' || !refreshToken)) {
+    throw bad('has an invalid refresh_token');
+  }
+  return {
+    accessToken,
+    tokenType,
+    expiresAt: now + lifetime * 1000,
+    lifetime,
+    scope,
+    ...(refreshToken ? { refreshToken } : {}),
+  };
+}
