@@ -31,12 +31,20 @@ export = function (RED: NodeAPI) {
         case 'refreshing':
           return { fill: 'blue', shape: 'dot', text: t('status.refreshing') };
         case 'valid':
-          return { fill: 'green', shape: 'dot', text: t('status.valid', { time: formatUntil(s.expiresAt) }) };
+          return {
+            fill: 'green',
+            shape: 'dot',
+            text: t('status.valid', { time: formatUntil(s.expiresAt) }),
+          };
         case 'error': {
           const code = s.error.code;
           if (s.expiresAt !== undefined) {
             const time = formatUntil(s.expiresAt);
-            return { fill: 'yellow', shape: 'ring', text: t('status.refreshFailed', { code, time }) };
+            return {
+              fill: 'yellow',
+              shape: 'ring',
+              text: t('status.refreshFailed', { code, time }),
+            };
           }
           if (s.pausedUntil !== undefined) {
             const time = formatUntil(s.pausedUntil);

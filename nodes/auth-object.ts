@@ -81,7 +81,8 @@ export = function (RED: NodeAPI) {
       let proxy: ProxyOptions | undefined;
       if (config.proxy) {
         const proxyNode = RED.nodes.getNode(config.proxy) as ProxyConfigNode | null;
-        if (!proxyNode) throw new ConfigError('proxy', 'reference', 'the proxy configuration is missing');
+        if (!proxyNode)
+          throw new ConfigError('proxy', 'reference', 'the proxy configuration is missing');
         try {
           proxy = proxyOptions(proxyNode);
         } catch {

@@ -171,9 +171,14 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
     }
     const value = item.value;
     if (value !== undefined && value !== null && typeof value !== 'string') {
-      throw new ConfigError('extraParams', 'param-value', `extra parameter "${name}" must be text`, {
-        param: name,
-      });
+      throw new ConfigError(
+        'extraParams',
+        'param-value',
+        `extra parameter "${name}" must be text`,
+        {
+          param: name,
+        },
+      );
     }
     extraParams.push([name, value ?? '']);
   }
@@ -198,7 +203,8 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
     clientAuth,
     extraParams,
     timeoutMs: seconds('timeout', raw.timeout, DEFAULTS.timeout, 1, 300) * 1000,
-    refreshBeforeMs: seconds('refreshBefore', raw.refreshBefore, DEFAULTS.refreshBefore, 0, 86400) * 1000,
+    refreshBeforeMs:
+      seconds('refreshBefore', raw.refreshBefore, DEFAULTS.refreshBefore, 0, 86400) * 1000,
     cooldownMs: seconds('cooldown', raw.cooldown, DEFAULTS.cooldown, 0, 86400) * 1000,
     credentials: {
       clientId,

@@ -42,7 +42,8 @@ export interface Transport {
   close(): void;
 }
 
-const TLS_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|^ERR_TLS|^ERR_SSL|^EPROTO$/;
+const TLS_CODE =
+  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|^ERR_TLS|^ERR_SSL|^EPROTO$/;
 
 function bypassed(host: string, noProxy: string[]): boolean {
   const h = host.toLowerCase();
@@ -81,9 +82,14 @@ export function classifyTransportError(err: unknown, timeoutMs: number): AuthErr
   }
   if (c === 'ERR_BAD_RESPONSE' || c === 'Z_DATA_ERROR' || c === 'Z_BUF_ERROR') {
     // Aborted or corrupt body: the connection broke mid-response.
-    return new AuthError('network', 'ECONNRESET', 'connection to the token endpoint broke mid-response', {
-      transient: true,
-    });
+    return new AuthError(
+      'network',
+      'ECONNRESET',
+      'connection to the token endpoint broke mid-response',
+      {
+        transient: true,
+      },
+    );
   }
   const safe = /^[A-Z0-9_]{2,40}$/.test(c) ? c : 'ENETWORK';
   return new AuthError('network', safe, `could not reach the token endpoint (${safe})`, {

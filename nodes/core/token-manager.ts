@@ -147,7 +147,9 @@ export class TokenManager {
 
   private async acquire(): Promise<AccessToken> {
     const had = this.token;
-    this.onState(had ? { state: 'refreshing', expiresAt: had.pub.expiresAtMs } : { state: 'requesting' });
+    this.onState(
+      had ? { state: 'refreshing', expiresAt: had.pub.expiresAtMs } : { state: 'requesting' },
+    );
     try {
       let set: TokenSet | undefined;
       if (this.refreshToken) {

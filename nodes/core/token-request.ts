@@ -66,6 +66,11 @@ function finish(s: Settings, url: URL, body: URLSearchParams): TokenRequest {
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
   };
-  CLIENT_AUTH[s.clientAuth](body, headers, s.credentials.clientId, s.credentials.clientSecret ?? '');
+  CLIENT_AUTH[s.clientAuth](
+    body,
+    headers,
+    s.credentials.clientId,
+    s.credentials.clientSecret ?? '',
+  );
   return { url, headers, body: body.toString() };
 }

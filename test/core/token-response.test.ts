@@ -1,0 +1,179 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { AuthError, OAuthResponseError } from '../../nodes/core/errors';
+import {
+  FALLBACK_LIFETIME,
+  MAX_LIFETIME,
+  parseRetryAfter,
+  processTokenResponse,
+  type HttpResponse,
+} from '../../nodes/core/token-response';
+
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+const json = (status: number, body: unknown, headers: HttpResponse['headers'] = {}) => ({
+  status,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+});
+const codeOf = (res: HttpResponse) => {
+  try {
+    processTokenResponse(res, NOW, '');
+  } catch (e) {
+    expect(e).to.be.instanceOf(AuthError);
+    return e as AuthError;
+  }
+  throw new Error('expected an error');
+};
+
+describe('token response', () => {
+  it('records the absolute expiry when the response arrives', () => {
+    const set = processTokenResponse(
+      json(200, { access_token: 'abc', token_type: 'bearer', expires_in: 120, scope: 'read' }),
+      NOW,
+      'read write',
+    );
+    expect(set).to.include({ accessToken: 'abc', tokenType: 'bearer', scope: 'read' });
+    expect(set.expiresAt).to.equal(NOW + 120_000);
+  });
+
+  it('accepts expires_in as a numeric string', () => {
+    const set = processTokenResponse(json(200, { access_token: 'a', expires_in: '3600' }), NOW, '');
+    expect(set.lifetime).to.equal(3600);
+  });
+
+  it('uses the documented fallback lifetime when expires_in is missing', () => {
+    const set = processTokenResponse(
+      json(200, { access_token: 'a', token_type: 'Bearer' }),
+      NOW,
+      '',
+    );
+    expect(set.lifetime).to.equal(FALLBACK_LIFETIME);
+  });
+
+  it('caps very large lifetimes so timers cannot overflow', () => {
+    const set = processTokenResponse(json(200, { access_token: 'a', expires_in: 1e12 }), NOW, '');
+    expect(set.lifetime).to.equal(MAX_LIFETIME);
+    expect(set.lifetime * 1000).to.be.below(2 ** 31 - 1);
+  });
+
+  it('keeps the requested scope when the server does not echo one (RFC 6749 §5.1)', () => {
+    const set = processTokenResponse(json(200, { access_token: 'a' }), NOW, 'read write');
+    expect(set.scope).to.equal('read write');
+  });
+
+  it('keeps the token type as sent', () => {
+    const set = processTokenResponse(json(200, { access_token: 'a', token_type: 'DPoP' }), NOW, '');
+    expect(set.tokenType).to.equal('DPoP');
+  });
+
+  for (const [what, body] of [
+    ['negative expires_in', { access_token: 'a', expires_in: -1 }],
+    ['non-numeric expires_in', { access_token: 'a', expires_in: 'soon' }],
+    ['missing access_token', { token_type: 'Bearer' }],
+    ['access_token as a number', { access_token: 42 }],
+    ['empty access_token', { access_token: '' }],
+    ['access_token with a line break', { access_token: 'a\r\nX-Evil: 1' }],
+    ['refresh_token as a number', { access_token: 'a', refresh_token: 7 }],
+    ['a JSON array', [1, 2]],
+  ] as const) {
+    it(`refuses ${what} as BAD_RESPONSE`, () => {
+      expect(codeOf(json(200, body)).code).to.equal('BAD_RESPONSE');
+    });
+  }
+
+  it('refuses an HTML page with 200 as BAD_RESPONSE naming the content type', () => {
+    const e = codeOf({
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      body: Buffer.from('<html><body>Login</body></html>'),
+    });
+    expect(e.code).to.equal('BAD_RESPONSE');
+    expect(e.message).to.contain('text/html');
+    expect(e.transient).to.equal(false);
+  });
+
+  it('turns an RFC 6749 error body into that error, permanent', () => {
+    const e = codeOf(json(400, { error: 'invalid_grant', error_description: 'Bad password' }));
+    expect(e).to.be.instanceOf(OAuthResponseError);
+    expect(e.code).to.equal('invalid_grant');
+    expect(e.status).to.equal(400);
+    expect(e.transient).to.equal(false);
+    expect((e as OAuthResponseError).error_description).to.equal('Bad password');
+  });
+
+  it('treats a 200 carrying an error field as that error', () => {
+    expect(codeOf(json(200, { error: 'invalid_client' })).code).to.equal('invalid_client');
+  });
+
+  it('treats an HTML 500 page as a transient HTTP_500', () => {
+    const e = codeOf({
+      status: 500,
+      headers: { 'content-type': 'text/html' },
+      body: Buffer.from('<h1>oops</h1>'),
+    });
+    expect(e).to.include({ code: 'HTTP_500', transient: true });
+  });
+
+  it('treats 429 as transient and reads Retry-After', () => {
+    const e = codeOf({ status: 429, headers: { 'retry-after': '7' }, body: Buffer.alloc(0) });
+    expect(e).to.include({ code: 'HTTP_429', transient: true, retryAfterMs: 7000 });
+  });
+
+  it('treats a redirect as a permanent HTTP_3xx', () => {
+    const e = codeOf({
+      status: 302,
+      headers: { location: 'https://elsewhere' },
+      body: Buffer.alloc(0),
+    });
+    expect(e).to.include({ code: 'HTTP_302', transient: false });
+  });
+
+  it('treats other 4xx without an OAuth body as permanent', () => {
+    expect(codeOf(json(404, 'not found'))).to.include({ code: 'HTTP_404', transient: false });
+  });
+
+  it('reads Retry-After as seconds or an HTTP date, capped at 60 s', () => {
+    expect(parseRetryAfter('3', NOW)).to.equal(3000);
+    expect(parseRetryAfter(new Date(NOW + 10_000).toUTCString(), NOW)).to.equal(10_000);
+    expect(parseRetryAfter('86400', NOW)).to.equal(60_000);
+    expect(parseRetryAfter(new Date(NOW - 10_000).toUTCString(), NOW)).to.equal(0);
+    expect(parseRetryAfter('soon', NOW)).to.equal(undefined);
+  });
+
+  it('never throws anything but a classified error, whatever the server sends', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 599 }),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
+          fc.json().map((s) => Buffer.from(s)),
+          fc
+            .record({
+              access_token: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)),
+              token_type: fc.oneof(fc.string(), fc.constant(undefined)),
+              expires_in: fc.oneof(fc.double(), fc.string(), fc.constant(undefined)),
+              error: fc.oneof(fc.string(), fc.constant(undefined)),
+            })
+            .map((o) => Buffer.from(JSON.stringify(o))),
+        ),
+        fc.option(fc.string(), { nil: undefined }),
+        (status, body, retryAfter) => {
+          try {
+            const set = processTokenResponse(
+              { status, headers: { 'retry-after': retryAfter }, body },
+              NOW,
+              '',
+            );
+            expect(status).to.be.within(200, 299);
+            expect(set.accessToken).to.be.a('string').and.not.empty;
+            expect(Number.isFinite(set.expiresAt)).to.equal(true);
+          } catch (e) {
+            expect(e).to.be.instanceOf(AuthError);
+            expect((e as AuthError).code).to.match(/^[\w.-]+$|^[\x20-\x7e]+$/);
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
