@@ -37,7 +37,7 @@ export interface ExpiryItem {
   at: number;
   /** Whether the user wrote a date without a time (so the instant is a local midnight). */
   dateOnly: boolean;
-  /** `expiresAt` exactly as stored, for display ("2027-03-01" rather than a UTC instant). */
+  /** `expiresAt` as stored (trimmed), for display: "2027-03-01" rather than a UTC instant. */
   raw: string;
   daysLeft: number;
   severity: Severity;
