@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { isLoopbackHost, validateSettings, type RawSettings } from '../../nodes/core/config';
+import {
+  isLoopbackHost,
+  validateSettings,
+  type Credentials,
+  type RawSettings,
+} from '../../nodes/core/config';
 import { ConfigError } from '../../nodes/core/errors';
 import { grantRequest, refreshRequest } from '../../nodes/core/token-request';
 
@@ -11,7 +16,7 @@ const creds = {
   password: 'pw',
 };
 const base: RawSettings = { grantType: 'password', tokenUrl: 'https://login.example.com/token' };
-const fieldOf = (raw: RawSettings, c = creds) => {
+const fieldOf = (raw: RawSettings, c: Credentials = creds) => {
   try {
     validateSettings(raw, c);
   } catch (e) {
