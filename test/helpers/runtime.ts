@@ -1,0 +1,143 @@
+/**
+ * Loads the package's nodes into a real Node-RED runtime (node-red-node-test-helper)
+ * and captures everything the runtime emits, so each test can check that no secret
+ * reached a log line, a status, an error or the deployed flow.
+ */
+import { expect } from 'chai';
+import helper from 'node-red-node-test-helper';
+import authObject from '../../nodes/auth-object';
+import getToken from '../../nodes/auth-get-token';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+export { helper };
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+export interface Loaded {
+  /** Messages out of get token, in order. */
+  out: Record<string, unknown>[];
+  /** Messages a Catch node received. */
+  errors: Record<string, unknown>[];
+  /** What Catch nodes received, as text. */
+  captured: string[];
+  /** Every status any node showed since load, oldest first. */
+  statuses(): Record<string, unknown>[];
+  send(msg?: Record<string, unknown>): void;
+  /** Resolves once `n` messages in total came out (either output or Catch). */
+  settled(n: number): Promise<void>;
+  node(id: string): unknown;
+}
+
+/** A flow: auth-object `auth`, get token `get` → helper `out`, Catch → helper `caught`. */
+export function flowOf(
+  auth: Record<string, unknown>,
+  get: Record<string, unknown> = {},
+): FlowNode[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'auth', type: 'auth-object', name: 'test object', ...auth },
+    {
+      id: 'get',
+      type: 'auth-get-token',
+      z: 'tab',
+      x: 100,
+      y: 100,
+      auth: 'auth',
+      wires: [['out']],
+      ...get,
+    },
+    { id: 'out', type: 'helper', z: 'tab', x: 300, y: 100 },
+    {
+      id: 'catch',
+      type: 'catch',
+      z: 'tab',
+      x: 100,
+      y: 200,
+      scope: null,
+      uncaught: false,
+      wires: [['caught']],
+    },
+    { id: 'caught', type: 'helper', z: 'tab', x: 300, y: 200 },
+  ];
+}
+
+export async function load(
+  flow: FlowNode[],
+  credentials: Record<string, Record<string, string>>,
+): Promise<Loaded> {
+  const captured: string[] = [];
+  const out: Record<string, unknown>[] = [];
+  const errors: Record<string, unknown>[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const check = () => {
+    for (const w of waiters.slice()) {
+      if (out.length + errors.length >= w.n) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  await helper.load([authObject, getToken, catchNode], flow, credentials);
+  (helper.getNode('out') as unknown as NodeLike).on('input', (m: Record<string, unknown>) => {
+    out.push(m);
+    check();
+  });
+  (helper.getNode('caught') as unknown as NodeLike).on('input', (m: Record<string, unknown>) => {
+    errors.push(m);
+    captured.push(`caught ${JSON.stringify(m.error)}`);
+    check();
+  });
+  const get = helper.getNode('get') as unknown as NodeLike;
+  return {
+    out,
+    errors,
+    captured,
+    send: (msg = {}) => get.receive({ payload: 'x', ...msg }),
+    settled: (n) =>
+      new Promise<void>((resolve) => {
+        waiters.push({ n, resolve });
+        check();
+      }),
+    node: (id) => helper.getNode(id),
+    statuses: () => spyArgs('status').map((a) => a[0] as Record<string, unknown>),
+  };
+}
+
+interface NodeLike {
+  on(event: string, fn: (...args: never[]) => void): void;
+  receive(msg: Record<string, unknown>): void;
+}
+
+/** Arguments of every call of a Node method the helper spies on (status, error, warn, log...). */
+function spyArgs(method: string): unknown[][] {
+  const proto = (helper as unknown as { _NodePrototype: Record<string, { args?: unknown[][] }> })
+    ._NodePrototype;
+  return proto[method]?.args ?? [];
+}
+
+/** Everything the runtime logged since load, every status and error, and the deployed flow. */
+export function emitted(l: Loaded): string {
+  const log = helper.log() as unknown as { args: unknown[][] };
+  const logLines = log.args.map((a) => JSON.stringify(a, replacer));
+  for (const m of ['status', 'error', 'warn', 'log', 'debug', 'trace']) {
+    for (const a of spyArgs(m)) logLines.push(`${m} ${JSON.stringify(a, replacer)}`);
+  }
+  const flows = JSON.stringify(
+    (helper as unknown as { _redNodes: { getFlows(): unknown } })._redNodes.getFlows(),
+  );
+  return [...logLines, ...l.captured, flows].join('\n');
+}
+
+function replacer(_k: string, v: unknown) {
+  return v instanceof Error ? { ...v, message: v.message, stack: v.stack } : v;
+}
+
+/** Fails when any secret appears in what the runtime emitted. */
+export function expectNoSecrets(l: Loaded, secrets: string[]): void {
+  const text = emitted(l);
+  for (const s of secrets) {
+    expect(text.includes(s), `secret "${s.slice(0, 3)}…" leaked`).to.equal(false);
+  }
+}
