@@ -30,13 +30,16 @@ export = function (RED: NodeAPI) {
     if (!(err instanceof AuthError)) return t('errors.unknown', {}, 'token request failed');
     if (err instanceof ConfigError) {
       const field = t(`label.${err.field}`, {}, err.field);
-      return t(`errors.config.${err.reason}`, { ...err.params, field }, err.message);
+      const params = { ...err.params, field, name: err.field };
+      return t(`errors.config.${err.reason}`, params, err.message);
     }
     const params = {
       code: err.code,
       status: err.status ?? '',
       description: err instanceof OAuthResponseError ? (err.error_description ?? '') : '',
     };
+    // HTTP statuses and bad responses keep the core's specific wording.
+    if (err.kind === 'http' || err.kind === 'bad-response') return err.message;
     return t(`errors.${err.kind}`, params, err.message);
   }
 
