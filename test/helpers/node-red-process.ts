@@ -1,0 +1,126 @@
+/**
+ * A real Node-RED started as its own process, with this package installed from
+ * the tarball `npm pack` makes: what a user gets from the palette manager.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Packs the package and unpacks it into `<userDir>/node_modules`. The user folder sits
+ * inside the repository so the package's own dependencies resolve from its node_modules
+ * without a network install.
+ */
+export function installPacked(userDir: string): void {
+  const modules = path.join(userDir, 'node_modules');
+  const target = path.join(modules, 'node-red-contrib-auth-objects');
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.mkdirSync(target, { recursive: true });
+  const out = execFileSync(
+    'npm',
+    ['pack', '--silent', '--ignore-scripts', '--pack-destination', userDir],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  const tarball = path.join(userDir, out.trim().split('\n').at(-1)!);
+  execFileSync('tar', ['-xzf', tarball, '-C', target, '--strip-components=1']);
+  fs.rmSync(tarball);
+}
+
+export interface NodeRed {
+  url: string;
+  userDir: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts Node-RED on 127.0.0.1 with the given settings; resolves once the admin API answers. */
+export async function startNodeRed(
+  userDir: string,
+  settings: Record<string, unknown> = {},
+): Promise<NodeRed> {
+  const port = await freePort();
+  fs.mkdirSync(userDir, { recursive: true });
+  const settingsFile = path.join(userDir, 'settings.js');
+  fs.writeFileSync(
+    settingsFile,
+    `module.exports = ${JSON.stringify(
+      {
+        uiHost: '127.0.0.1',
+        uiPort: port,
+        flowFile: 'flows.json',
+        credentialSecret: 'e2e-credential-key',
+        logging: { console: { level: 'trace', metrics: false, audit: true } },
+        editorTheme: { tours: false },
+        ...settings,
+      },
+      null,
+      2,
+    )};\n`,
+  );
+  let output = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: '' } },
+  );
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Node-RED exited:\n${output}`);
+    try {
+      const res = await fetch(`${url}/settings`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`Node-RED did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    userDir,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGINT');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/** Replaces every flow with `flows` through the admin API. */
+export async function deploy(nr: NodeRed, flows: unknown[]): Promise<void> {
+  const res = await fetch(`${nr.url}/flows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify(flows),
+  });
+  if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
+}
