@@ -63,9 +63,18 @@ export function flowOf(
   ];
 }
 
+/** Node-RED's own nodes some tests need besides Catch. */
+export const coreNodes = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  tls: require('@node-red/nodes/core/network/05-tls.js'),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  proxy: require('@node-red/nodes/core/network/06-httpproxy.js'),
+};
+
 export async function load(
   flow: FlowNode[],
   credentials: Record<string, Record<string, string>>,
+  extraNodes: unknown[] = [],
 ): Promise<Loaded> {
   const captured: string[] = [];
   const out: Record<string, unknown>[] = [];
@@ -79,7 +88,7 @@ export async function load(
       }
     }
   };
-  await helper.load([authObject, getToken, catchNode], flow, credentials);
+  await helper.load([authObject, getToken, catchNode, ...extraNodes], flow, credentials);
   (helper.getNode('out') as unknown as NodeLike).on('input', (m: Record<string, unknown>) => {
     out.push(m);
     check();
