@@ -1,5 +1,6 @@
 /** What the `auth-object` config node offers the nodes that use it. */
 import type { Node } from 'node-red';
+import type { CheckedObject } from './core/expiry-report';
 import type { AccessToken, ManagerState } from './core/token-manager';
 
 export type StateListener = (state: ManagerState) => void;
@@ -13,4 +14,6 @@ export interface AuthObjectNode extends Node {
   subscribe(listener: StateListener): () => void;
   /** The user-facing text for a state's error. */
   describe(error: unknown): string;
+  /** Name, owner and expiry entries, for the expiry check; no secrets. */
+  expiryInfo(): CheckedObject;
 }

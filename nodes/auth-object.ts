@@ -2,12 +2,15 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { AuthObjectNode, StateListener } from './auth-object-api';
 import { validateSettings, type Credentials, type RawSettings } from './core/config';
 import { AuthError, ConfigError, OAuthResponseError } from './core/errors';
+import { parseExpiryDate, type ExpiryEntry } from './core/expiry';
 import { createTransport, type ProxyOptions, type TlsOptions } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
 
 interface AuthObjectDef extends NodeDef, RawSettings {
   tls?: string;
   proxy?: string;
+  expiries?: unknown;
+  notify?: unknown;
 }
 
 interface TlsConfigNode extends Node {
@@ -60,6 +63,19 @@ export = function (RED: NodeAPI) {
     return { url: url.href, noProxy: Array.isArray(node.noproxy) ? node.noproxy : [] };
   }
 
+  /** The default label, as in the editor: `<grant> @ <token host>`. */
+  function endpointLabel(config: AuthObjectDef): string {
+    const grant =
+      typeof config.grantType === 'string' && config.grantType
+        ? config.grantType
+        : 'client_credentials';
+    try {
+      return `${grant} @ ${new URL(String(config.tokenUrl)).host}`;
+    } catch {
+      return grant;
+    }
+  }
+
   function AuthObject(this: Node, config: AuthObjectDef) {
     RED.nodes.createNode(this, config);
     const node = this as AuthObjectNode;
@@ -103,6 +119,24 @@ export = function (RED: NodeAPI) {
       state = { state: 'error', error: err };
       this.error(describe(err));
     }
+
+    const entries: ExpiryEntry[] = Array.isArray(config.expiries) ? config.expiries : [];
+    entries.forEach((e, i) => {
+      const parsed = parseExpiryDate((e as Partial<ExpiryEntry> | null)?.expiresAt);
+      if (!parsed.ok) {
+        const value = String((e as Partial<ExpiryEntry> | null)?.expiresAt ?? '');
+        this.warn(t('errors.expiry', { row: i + 1, value, reason: parsed.reason }, parsed.reason));
+      }
+    });
+    const endpoint = endpointLabel(config);
+    const info = {
+      id: this.id,
+      name: config.name || endpoint,
+      endpoint,
+      notify: typeof config.notify === 'string' ? config.notify.trim() : '',
+      entries,
+    };
+    node.expiryInfo = () => info;
 
     node.current = () => manager?.current();
     node.getToken = (forceRefresh) => {

@@ -6,3 +6,10 @@ export function formatUntil(ms: number, now = Date.now()): string {
   if (new Date(now).toDateString() === d.toDateString()) return time;
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
+
+/** `YYYY-MM-DD HH:MM` in the runtime's time zone. */
+export function formatLocal(ms: number): string {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

@@ -1,0 +1,169 @@
+/**
+ * One expiry check across authentication objects: every item with its
+ * severity, which items are due for a reminder, and the reminder's words.
+ * Pure: the node adapter supplies the objects, the clock, the memory of what
+ * was reported and a translator.
+ */
+import {
+  evaluate,
+  shouldNotify,
+  type ExpiryEntry,
+  type ExpiryItem,
+  type ReportedExpiry,
+  type Severity,
+} from './expiry';
+
+/** An authentication object as the check sees it: no credentials. */
+export interface CheckedObject {
+  id: string;
+  name: string;
+  /** Owner address(es), copied to `msg.to`. */
+  notify?: string;
+  /** Where its tokens come from, e.g. `client_credentials @ login.example.com`. */
+  endpoint?: string;
+  entries: readonly ExpiryEntry[];
+}
+
+/** The shape of `msg.expiry` and of each summary entry (DESIGN.md). */
+export interface ReportItem {
+  authObject: { id: string; name: string };
+  appliesTo: string[];
+  expiresAt: string;
+  daysLeft: number;
+  severity: Severity;
+  note: string;
+}
+
+export interface Finding {
+  item: ReportItem;
+  /** Identity of the item in the reminder memory. */
+  key: string;
+  object: CheckedObject;
+  /** The parsed entry: instant, date-only flag, text as stored. */
+  detail: ExpiryItem;
+}
+
+export interface InvalidFinding {
+  object: CheckedObject;
+  appliesTo: string[];
+  raw: unknown;
+  reason: string;
+}
+
+export interface CheckResult {
+  /** Every item, sorted by expiry, `ok` included. */
+  findings: Finding[];
+  invalid: InvalidFinding[];
+  counts: Record<Severity, number>;
+}
+
+export interface CheckOptions {
+  warnDays: number;
+  criticalDays: number;
+  timeZone?: string;
+}
+
+/** Evaluates every entry of every object at `now`. */
+export function runCheck(
+  objects: readonly CheckedObject[],
+  now: number,
+  opts: CheckOptions,
+): CheckResult {
+  const findings: Finding[] = [];
+  const invalid: InvalidFinding[] = [];
+  const counts: Record<Severity, number> = { ok: 0, warning: 0, critical: 0, expired: 0 };
+  for (const object of objects) {
+    const seen = new Map<string, number>();
+    for (const e of evaluate(object.entries, now, opts)) {
+      if (e.invalid) {
+        invalid.push({ object, appliesTo: e.appliesTo, raw: e.raw, reason: e.reason });
+        continue;
+      }
+      // Two entries for the same parameters (old and new secret) stay apart.
+      const base = `${object.id}:${e.appliesTo.join('+')}`;
+      const n = (seen.get(base) ?? 0) + 1;
+      seen.set(base, n);
+      counts[e.severity]++;
+      findings.push({
+        key: n > 1 ? `${base}#${n}` : base,
+        object,
+        detail: e,
+        item: {
+          authObject: { id: object.id, name: object.name },
+          appliesTo: e.appliesTo,
+          expiresAt: e.expiresAt,
+          daysLeft: e.daysLeft,
+          severity: e.severity,
+          note: e.note ?? '',
+        },
+      });
+    }
+  }
+  findings.sort((a, b) => a.detail.at - b.detail.at);
+  return { findings, invalid, counts };
+}
+
+export type Memory = Record<string, ReportedExpiry>;
+
+/**
+ * The findings due for a reminder, and the memory to keep: the same item at
+ * the same severity again only after `remindEveryMs`; a higher severity or a
+ * changed date at once. Items back to `ok` and items that no longer exist
+ * are forgotten, so the memory does not grow.
+ */
+export function selectDue(
+  findings: readonly Finding[],
+  memory: Memory,
+  now: number,
+  remindEveryMs: number,
+): { due: Finding[]; memory: Memory } {
+  const next: Memory = {};
+  const due: Finding[] = [];
+  for (const f of findings) {
+    const { severity, expiresAt } = f.item;
+    if (severity === 'ok') continue;
+    const previous = memory[f.key];
+    if (shouldNotify(previous, { severity, expiresAt }, now, remindEveryMs)) {
+      due.push(f);
+      next[f.key] = { severity, expiresAt, at: now };
+    } else if (previous) {
+      next[f.key] = previous;
+    }
+  }
+  return { due, memory: next };
+}
+
+export type Translate = (key: string, params: Record<string, string | number>) => string;
+
+const KNOWN_PARAMETERS = ['clientSecret', 'password', 'refreshToken', 'clientCertificate'];
+
+/** Subject and plain-text body of a reminder, worded through `t`. */
+export function composeReminder(
+  f: Finding,
+  t: Translate,
+  formatDate: (item: ExpiryItem) => string,
+): { topic: string; payload: string } {
+  const what = f.item.appliesTo.length
+    ? f.item.appliesTo
+        .map((p) => (KNOWN_PARAMETERS.includes(p) ? t(`param.${p}`, {}) : p))
+        .join(t('param.and', {}))
+    : t('param.none', {});
+  const days = Math.abs(f.item.daysLeft);
+  const params = {
+    name: f.object.name,
+    what,
+    date: formatDate(f.detail),
+    days,
+    inDays: t(days === 1 ? 'mail.day' : 'mail.days', { count: days }),
+    severity: t(`severity.${f.item.severity}`, {}),
+    endpoint: f.object.endpoint ?? '',
+  };
+  const expired = f.item.severity === 'expired';
+  const topic = t(expired ? 'mail.subjectExpired' : 'mail.subject', params);
+  const lines = [t(expired ? 'mail.bodyExpired' : 'mail.body', params), ''];
+  if (f.item.note) lines.push(t('mail.note', { note: f.item.note }), '');
+  lines.push(t('mail.todo', params), '');
+  if (params.endpoint) lines.push(t('mail.endpoint', params));
+  lines.push(t('mail.footer', params));
+  return { topic, payload: lines.join('\n') };
+}
