@@ -149,7 +149,9 @@ describe('expiry check in a real runtime', function () {
 
   it('refuses a bad schedule at deploy and fails checks with the error', async () => {
     const out = await load({ schedule: 'every day' });
-    const node = helper.getNode('check');
+    const node = helper.getNode('check') as unknown as NodeJS.EventEmitter & {
+      receive(m: object): void;
+    };
     const errors: unknown[] = [];
     node.on('call:error', (c: { args: unknown[] }) => errors.push(c.args[0]));
     node.receive({});
