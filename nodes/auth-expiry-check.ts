@@ -73,7 +73,8 @@ export = function (RED: NodeAPI) {
     const check = (trigger?: NodeMessage) => {
       if (configError) throw new Error(configError);
       const now = Date.now();
-      const result = runCheck(objects(), now, {
+      const checked = objects();
+      const result = runCheck(checked, now, {
         warnDays: warnDays!,
         criticalDays: criticalDays!,
       });
@@ -88,7 +89,13 @@ export = function (RED: NodeAPI) {
       }
       const ctx = this.context();
       const remembered = (ctx.get(MEMORY_KEY) as Memory | undefined) ?? {};
-      const { due, memory } = selectDue(result.findings, remembered, now, remindEvery! * 3_600_000);
+      const { due, memory } = selectDue(
+        result.findings,
+        remembered,
+        now,
+        remindEvery! * 3_600_000,
+        new Set(checked.map((o) => o.id)),
+      );
       ctx.set(MEMORY_KEY, memory);
 
       const reminders = due.map((f) => {

@@ -103,21 +103,32 @@ export function runCheck(
   return { findings, invalid, counts };
 }
 
-export type Memory = Record<string, ReportedExpiry>;
+/** What was reported, per item key, with the object the item belongs to. */
+export type Memory = Record<string, ReportedExpiry & { object?: string }>;
+
+/** How long the memory of an object that was not part of a check is kept. */
+export const FORGET_UNSEEN_MS = 30 * 86_400_000;
 
 /**
  * The findings due for a reminder, and the memory to keep: the same item at
  * the same severity again only after `remindEveryMs`; a higher severity or a
- * changed date at once. Items back to `ok` and items that no longer exist
- * are forgotten, so the memory does not grow.
+ * changed date at once. For the objects checked, items back to `ok` and items
+ * that no longer exist are forgotten. Objects not checked this time (not
+ * selected, or still starting during a deploy) keep their memory, up to
+ * {@link FORGET_UNSEEN_MS}, so a partial view never causes a repeat.
  */
 export function selectDue(
   findings: readonly Finding[],
   memory: Memory,
   now: number,
   remindEveryMs: number,
+  checked: ReadonlySet<string> = new Set(findings.map((f) => f.object.id)),
 ): { due: Finding[]; memory: Memory } {
   const next: Memory = {};
+  for (const [key, record] of Object.entries(memory)) {
+    const unseen = record.object === undefined || !checked.has(record.object);
+    if (unseen && now - record.at < FORGET_UNSEEN_MS) next[key] = record;
+  }
   const due: Finding[] = [];
   for (const f of findings) {
     const { severity, expiresAt } = f.item;
@@ -125,7 +136,7 @@ export function selectDue(
     const previous = memory[f.key];
     if (shouldNotify(previous, { severity, expiresAt }, now, remindEveryMs)) {
       due.push(f);
-      next[f.key] = { severity, expiresAt, at: now };
+      next[f.key] = { severity, expiresAt, at: now, object: f.object.id };
     } else if (previous) {
       next[f.key] = previous;
     }

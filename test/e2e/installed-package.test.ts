@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
+import { installEmailNode, startMailServer, type MailServer } from '../helpers/email';
 import { deploy, installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-user');
@@ -23,19 +24,23 @@ describe('the packed package in a real Node-RED', function () {
   this.timeout(120_000);
   let nr: NodeRed;
   let server: OAuthServer;
+  let smtp: MailServer;
 
   before(async () => {
     fs.rmSync(userDir, { recursive: true, force: true });
     installPacked(userDir);
+    installEmailNode(userDir);
     server = await startOAuthServer();
+    smtp = await startMailServer();
     nr = await startNodeRed(userDir);
   });
   after(async () => {
     await nr?.stop();
     await server?.close();
+    await smtp?.close();
   });
 
-  it('registers both node types from the installed package without errors', async () => {
+  it('registers every node type from the installed package without errors', async () => {
     const res = await fetch(`${nr.url}/nodes`, { headers: { accept: 'application/json' } });
     const sets = (await res.json()) as {
       module: string;
@@ -44,7 +49,11 @@ describe('the packed package in a real Node-RED', function () {
       err?: string;
     }[];
     const ours = sets.filter((s) => s.module === 'node-red-contrib-auth-objects');
-    expect(ours.flatMap((s) => s.types)).to.have.members(['auth-object', 'auth-get-token']);
+    expect(ours.flatMap((s) => s.types)).to.have.members([
+      'auth-object',
+      'auth-get-token',
+      'auth-expiry-check',
+    ]);
     for (const s of ours) {
       expect(s.enabled).to.equal(true);
       expect(s.err).to.equal(undefined);
@@ -180,4 +189,149 @@ describe('the packed package in a real Node-RED', function () {
     // The access token travels only on the message, never into the log.
     for (const token of server.issuedAccessTokens) expect(nr.output()).to.not.contain(token);
   });
+
+  it('e-mails reminders for secrets that expire soon through the e-mail node, once per remind period', async () => {
+    const object = (id: string, name: string, days: number, notify: string) => ({
+      id,
+      type: 'auth-object',
+      name,
+      grantType: 'client_credentials',
+      tokenUrl: server.tokenUrl,
+      notify,
+      expiries: [{ expiresAt: dateLocal(days), appliesTo: ['clientSecret'], note: `${name} note` }],
+      credentials: { ...conf },
+    });
+    const flows = (twentyDays: number) => [
+      { id: 'tab', type: 'tab', label: 'expiry' },
+      object('o3', 'Three days', 3, 'three@example.com'),
+      object('o20', 'Twenty days', twentyDays, 'twenty@example.com'),
+      object('o90', 'Ninety days', 90, 'ninety@example.com'),
+      object('oX', 'Already expired', -2, 'expired@example.com, boss@example.com'),
+      {
+        id: 'in',
+        type: 'http in',
+        z: 'tab',
+        url: '/check',
+        method: 'get',
+        x: 100,
+        y: 100,
+        wires: [['check']],
+      },
+      {
+        id: 'check',
+        type: 'auth-expiry-check',
+        z: 'tab',
+        x: 300,
+        y: 100,
+        wires: [['mail'], ['res']],
+      },
+      {
+        id: 'mail',
+        type: 'e-mail',
+        z: 'tab',
+        server: '127.0.0.1',
+        port: String(smtp.port),
+        secure: false,
+        tls: false,
+        authtype: 'NONE',
+        name: '',
+        credentials: { userid: 'node-red@example.com', password: '' },
+        x: 500,
+        y: 100,
+        wires: [],
+      },
+      { id: 'res', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
+    ];
+    await deploy(nr, flows(20));
+    const summary = (await (await until200(`${nr.url}/check`, nr)).json()) as {
+      severity: string;
+    }[];
+    expect(summary.map((i) => i.severity)).to.deep.equal(['expired', 'critical', 'warning', 'ok']);
+
+    await smtp.received(3);
+    const bySubject = [...smtp.mails].sort((a, b) =>
+      String(a.subject).localeCompare(String(b.subject)),
+    );
+    const view = bySubject.map((m) => ({
+      to: (Array.isArray(m.to) ? m.to : [m.to]).flatMap((a) => a!.value.map((v) => v.address)),
+      subject: m.subject,
+    }));
+    expect(view).to.deep.equal([
+      {
+        to: ['three@example.com'],
+        subject: `[critical] Three days: client secret expires in 3 days (${dateLocal(3)})`,
+      },
+      {
+        to: ['expired@example.com', 'boss@example.com'],
+        subject: `[expired] Already expired: client secret expired on ${dateLocal(-2)}`,
+      },
+      {
+        to: ['twenty@example.com'],
+        subject: `[warning] Twenty days: client secret expires in 20 days (${dateLocal(20)})`,
+      },
+    ]);
+    const body = bySubject[0]!.text!;
+    expect(body).to.contain(
+      'The client secret of the authentication object "Three days" expires on',
+    );
+    expect(body).to.contain('Note: Three days note');
+    expect(body).to.contain('What to do:');
+
+    // Within remindEvery: a summary, no mail.
+    await (await fetch(`${nr.url}/check`)).json();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(smtp.mails).to.have.length(3);
+
+    // The twenty-day secret now expires in five: critical, reported at once.
+    const changed = flows(5);
+    const res = await fetch(`${nr.url}/flows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'nodes' },
+      body: JSON.stringify(changed),
+    });
+    expect(res.ok).to.equal(true);
+    // The deploy answers before the restarted auth objects are up: ask until all four are seen.
+    for (let i = 0; i < 50; i++) {
+      const items = (await (await fetch(`${nr.url}/check`)).json()) as unknown[];
+      if (items.length === 4) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await smtp.received(4);
+    expect(smtp.mails[3]!.subject).to.equal(
+      `[critical] Twenty days: client secret expires in 5 days (${dateLocal(5)})`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.mails).to.have.length(4);
+  });
+
+  it('offers the example flows, and each deploys without errors', async () => {
+    const dir = path.join(userDir, 'node_modules/node-red-contrib-auth-objects/examples');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files.length).to.be.at.least(1);
+    for (const file of files) {
+      const flow = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Record<
+        string,
+        unknown
+      >[];
+      // Imported examples land on a tab; give them one as the editor does.
+      const tab = { id: 'example-tab', type: 'tab', label: file };
+      const nodes = flow.map((n) =>
+        n.z === '' || n.z === undefined ? { ...n, z: 'example-tab' } : n,
+      );
+      const before = nr.output().length;
+      await deploy(nr, [tab, ...nodes]);
+      await new Promise((r) => setTimeout(r, 500));
+      const log = nr.output().slice(before);
+      expect(log, file).to.not.match(/\[error\]|\[warn\]/);
+      const deployed = (await (await fetch(`${nr.url}/flows`)).json()) as { id: string }[];
+      expect(deployed.map((n) => n.id)).to.include.members(flow.map((n) => n.id as string));
+    }
+  });
 });
+
+/** The local date `days` from now, `YYYY-MM-DD`: a date-only expiry. */
+function dateLocal(days: number): string {
+  const d = new Date(Date.now() + days * 86_400_000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}

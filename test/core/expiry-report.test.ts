@@ -1,0 +1,160 @@
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  composeReminder,
+  runCheck,
+  selectDue,
+  type CheckedObject,
+  type Translate,
+} from '../../nodes/core/expiry-report';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2027, 0, 10, 12, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const opts = { warnDays: 30, criticalDays: 7 };
+
+/** The English catalogue, interpolated as i18next does (`__name__`). */
+function english(): Translate {
+  const file = path.resolve(__dirname, '../../locales/en-US/auth-expiry-check.json');
+  const root = JSON.parse(fs.readFileSync(file, 'utf8'))['auth-expiry-check'];
+  return (key, params) => {
+    const text = key.split('.').reduce((o, k) => o?.[k], root) as unknown;
+    if (typeof text !== 'string') throw new Error(`missing message ${key}`);
+    return text.replace(/__(\w+)__/g, (_m, p: string) => String(params[p] ?? ''));
+  };
+}
+
+const obj = (id: string, entries: CheckedObject['entries'], notify = ''): CheckedObject => ({
+  id,
+  name: `Object ${id}`,
+  notify,
+  endpoint: 'client_credentials @ login.example.com',
+  entries,
+});
+
+describe('expiry report', () => {
+  it('lists every item sorted by expiry with counts, ok included', () => {
+    const r = runCheck(
+      [
+        obj('a', [{ expiresAt: iso(NOW + 90 * DAY), appliesTo: ['clientSecret'] }]),
+        obj('b', [
+          { expiresAt: iso(NOW + 3 * DAY), appliesTo: ['password'] },
+          { expiresAt: iso(NOW - DAY), appliesTo: ['refreshToken'], note: 'old' },
+        ]),
+        obj('c', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['clientSecret', 'password'] }]),
+      ],
+      NOW,
+      opts,
+    );
+    expect(r.findings.map((f) => f.item.severity)).to.deep.equal([
+      'expired',
+      'critical',
+      'warning',
+      'ok',
+    ]);
+    expect(r.counts).to.deep.equal({ expired: 1, critical: 1, warning: 1, ok: 1 });
+    expect(r.findings[0]!.item).to.deep.equal({
+      authObject: { id: 'b', name: 'Object b' },
+      appliesTo: ['refreshToken'],
+      expiresAt: iso(NOW - DAY),
+      daysLeft: -1,
+      severity: 'expired',
+      note: 'old',
+    });
+  });
+
+  it('leaves unreadable dates out and reports them', () => {
+    const r = runCheck(
+      [obj('a', [{ expiresAt: '2027-02-30', appliesTo: ['password'] }])],
+      NOW,
+      opts,
+    );
+    expect(r.findings).to.have.length(0);
+    expect(r.invalid).to.have.length(1);
+    expect(r.invalid[0]!.raw).to.equal('2027-02-30');
+  });
+
+  it('reminds once per remind period, at once for a higher severity or a changed date', () => {
+    const entry = (days: number) => [
+      obj('a', [{ expiresAt: iso(NOW + days * DAY), appliesTo: ['password'] }]),
+    ];
+    const hour = 3_600_000;
+    let memory = {};
+    const step = (days: number, at: number) => {
+      const s = selectDue(runCheck(entry(days), at, opts).findings, memory, at, 24 * hour);
+      memory = s.memory;
+      return s.due.length;
+    };
+    expect(step(20, NOW)).to.equal(1);
+    expect(step(20, NOW + hour)).to.equal(0);
+    expect(step(20, NOW + 25 * hour)).to.equal(1);
+    // Moved closer: critical now, reported at once.
+    expect(step(5, NOW + 26 * hour)).to.equal(1);
+    // Moved far away: ok and forgotten; coming back is reported again.
+    expect(step(200, NOW + 27 * hour)).to.equal(0);
+    expect(memory).to.deep.equal({});
+    expect(step(5, NOW + 28 * hour)).to.equal(1);
+  });
+
+  it('does not repeat a reminder when an object was missing from one check', () => {
+    const objects = [
+      obj('a', [{ expiresAt: iso(NOW + 3 * DAY), appliesTo: ['password'] }]),
+      obj('b', [{ expiresAt: iso(NOW + 3 * DAY), appliesTo: ['password'] }]),
+    ];
+    const step = (
+      list: CheckedObject[],
+      memory: Record<string, never> | ReturnType<typeof selectDue>['memory'],
+      at: number,
+    ) =>
+      selectDue(runCheck(list, at, opts).findings, memory, at, DAY, new Set(list.map((o) => o.id)));
+    const first = step(objects, {}, NOW);
+    expect(first.due).to.have.length(2);
+    // During a deploy only "a" is up.
+    const partial = step([objects[0]!], first.memory, NOW + 1000);
+    expect(partial.due).to.have.length(0);
+    expect(step(objects, partial.memory, NOW + 2000).due).to.have.length(0);
+    // An object gone for good is forgotten after a while.
+    expect(Object.keys(step([objects[0]!], first.memory, NOW + 31 * DAY).memory)).to.have.length(1);
+  });
+
+  it('keeps two entries for the same parameters apart', () => {
+    const r = runCheck(
+      [
+        obj('a', [
+          { expiresAt: iso(NOW + 2 * DAY), appliesTo: ['clientSecret'] },
+          { expiresAt: iso(NOW + 20 * DAY), appliesTo: ['clientSecret'] },
+        ]),
+      ],
+      NOW,
+      opts,
+    );
+    expect(new Set(r.findings.map((f) => f.key)).size).to.equal(2);
+    expect(selectDue(r.findings, {}, NOW, DAY).due).to.have.length(2);
+  });
+
+  it('words a reminder a person understands at a glance', () => {
+    const t = english();
+    const r = runCheck(
+      [
+        obj('a', [
+          { expiresAt: '2027-01-15', appliesTo: ['clientSecret'], note: 'rotate in the portal' },
+          { expiresAt: iso(NOW - 2 * DAY), appliesTo: ['password', 'myToken'] },
+        ]),
+      ],
+      NOW,
+      opts,
+    );
+    const [expired, critical] = r.findings.map((f) =>
+      composeReminder(f, t, (d) => (d.dateOnly ? d.raw : 'then')),
+    );
+    expect(critical!.topic).to.match(
+      /^\[critical\] Object a: client secret expires in \d days \(2027-01-15\)$/,
+    );
+    expect(critical!.payload).to.contain('Note: rotate in the portal');
+    expect(critical!.payload).to.contain('What to do:');
+    expect(critical!.payload).to.contain('client_credentials @ login.example.com');
+    expect(expired!.topic).to.equal('[expired] Object a: password and myToken expired on then');
+    expect(expired!.payload).to.contain('2 days ago');
+  });
+});
