@@ -197,13 +197,22 @@ export class TokenManager {
       try {
         this.requests++;
         const res = await this.transport.send(req, this.s.timeoutMs, this.abort.signal);
-        return processTokenResponse(res, this.clock.now(), this.s.scope);
+        return processTokenResponse(res, this.clock.now(), this.s.scope, this.secrets(req));
       } catch (err) {
         const e = toAuthError(err);
         if (!e.transient || attempt >= this.retry.attempts || this.closed) throw e;
         await this.sleep(e.retryAfterMs ?? this.backoff(attempt));
       }
     }
+  }
+
+  /** What a server must not get to echo into errors. */
+  private secrets(req: TokenRequest): string[] {
+    const c = this.s.credentials;
+    const list = [c.password, c.clientSecret, this.refreshToken];
+    const sent = new URLSearchParams(req.body).get('refresh_token');
+    if (sent) list.push(sent);
+    return list.filter((s): s is string => typeof s === 'string' && s.length > 0);
   }
 
   private backoff(attempt: number): number {

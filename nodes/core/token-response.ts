@@ -62,18 +62,35 @@ function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
 
 function describe(res: HttpResponse): string {
   const type = header(res.headers, 'content-type')?.split(';')[0]?.trim();
-  return type ? `(${type})` : '(no content type)';
+  if (!type) return '(no content type)';
+  // Only a well-formed media type is repeated: the header is the server's text.
+  return /^[\w.+-]{1,40}\/[\w.+-]{1,80}$/.test(type) ? `(${type})` : '(unusual content type)';
+}
+
+/** Replaces every occurrence of a secret in server-provided text. */
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-function oauthError(obj: Record<string, unknown>, status: number, retryAfterMs?: number) {
-  const code = str(obj.error);
+function oauthError(
+  obj: Record<string, unknown>,
+  status: number,
+  secrets: readonly string[],
+  retryAfterMs?: number,
+) {
+  let code = str(obj.error);
   if (!code || !/^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(code)) return undefined;
+  // A server that echoes what it was sent must not put a secret into logs or msg.error.
+  if (redact(code, secrets) !== code) code = 'server_error';
   // A description is shown to users; keep it to one printable line of modest size.
-  const description = str(obj.error_description)
-    ?.replace(/[^\x20-\x7e]/g, ' ')
-    .slice(0, 300);
+  const description =
+    redact(str(obj.error_description) ?? '', secrets)
+      .replace(/[^\x20-\x7e]/g, ' ')
+      .slice(0, 300) || undefined;
   const transient =
     status === 429 || status >= 500 || code === 'temporarily_unavailable' || code === 'slow_down';
   return new OAuthResponseError(code, description, str(obj.error_uri), status, {
@@ -87,6 +104,7 @@ export function processTokenResponse(
   res: HttpResponse,
   now: number,
   requestedScope: string,
+  secrets: readonly string[] = [],
 ): TokenSet {
   const { status } = res;
   const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), now);
@@ -101,7 +119,7 @@ export function processTokenResponse(
     );
   }
   if (obj && obj.error !== undefined) {
-    const err = oauthError(obj, status, retryAfterMs);
+    const err = oauthError(obj, status, secrets, retryAfterMs);
     if (err) throw err;
   }
   if (status < 200 || status >= 300) {

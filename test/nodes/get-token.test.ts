@@ -330,6 +330,18 @@ describe('get token with a misbehaving server', function () {
     expect(Date.now() - start).to.be.at.least(1900);
   });
 
+  it('never repeats a secret a server echoes in its error', async () => {
+    raw.setHandler((_req, res, body) => {
+      const sent = new URLSearchParams(body);
+      const secret = String(sent.get('client_secret'));
+      res.writeHead(400, { 'content-type': `application/json; x=${secret}` });
+      res.end(JSON.stringify({ error: secret, error_description: `bad secret ${secret}!` }));
+    });
+    const e = await errorFor({ clientAuth: 'client_secret_post' });
+    expect(e.code).to.equal('server_error');
+    expect(e.message).to.contain('[redacted]');
+  });
+
   it('does not follow a redirect and never sends credentials to its target', async () => {
     const other = await startRawServer(handlers.json(200, { access_token: 'stolen' }));
     try {
