@@ -89,6 +89,11 @@ export class TokenManager {
     this.onState = opts.onState ?? (() => {});
   }
 
+  /** Whether the server issued a refresh token (its value never leaves the manager). */
+  get hasRefreshToken(): boolean {
+    return this.refreshToken !== undefined;
+  }
+
   /**
    * The cached token when it is still usable, without waiting; starts a
    * background refresh when one is due. The fast path for every message.

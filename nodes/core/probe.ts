@@ -1,0 +1,36 @@
+/**
+ * One token request for the editor's Test connection: no retries, no pause
+ * afterwards, and a result that says what happened without the token.
+ */
+import type { Settings } from './config';
+import { AuthError } from './errors';
+import type { Transport } from './http';
+import { TokenManager } from './token-manager';
+
+export type ProbeResult =
+  | { ok: true; tokenType: string; expiresIn: number; scope: string; refreshToken: boolean }
+  | { ok: false; error: AuthError };
+
+export async function probeToken(settings: Settings, transport: Transport): Promise<ProbeResult> {
+  const manager = new TokenManager({
+    settings: { ...settings, cooldownMs: 0 },
+    transport,
+    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+  });
+  try {
+    const t = await manager.getToken();
+    return {
+      ok: true,
+      tokenType: t.token_type,
+      expiresIn: Math.round((t.expiresAtMs - Date.now()) / 1000),
+      scope: t.scope,
+      refreshToken: manager.hasRefreshToken,
+    };
+  } catch (err) {
+    const error =
+      err instanceof AuthError ? err : new AuthError('network', 'EUNKNOWN', 'token request failed');
+    return { ok: false, error };
+  } finally {
+    manager.close();
+  }
+}
