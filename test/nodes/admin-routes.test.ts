@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
+import { flowOf, helper, load } from '../helpers/runtime';
+
+const conf = DEMO.confidential;
+const user = DEMO.user;
+const SECRETS = [conf.clientSecret, user.password];
+
+describe('admin routes', function () {
+  this.timeout(20_000);
+  let server: OAuthServer;
+  const bodies: string[] = [];
+
+  beforeEach(async () => {
+    server = await startOAuthServer();
+    // Deployed with the real secrets, so "unchanged" fields can use them.
+    await load(
+      flowOf({
+        grantType: 'password',
+        tokenUrl: server.tokenUrl,
+        expiries: [
+          {
+            expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+            appliesTo: ['password'],
+          },
+          { expiresAt: 'next tuesday', appliesTo: ['clientSecret'] },
+        ],
+      }),
+      { auth: { ...conf, ...user } },
+    );
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await server.close();
+  });
+  after(() => {
+    const all = bodies.join('\n');
+    for (const s of SECRETS)
+      expect(all.includes(s), 'a response contains a secret').to.equal(false);
+  });
+
+  async function test(body: Record<string, unknown>, status = 200) {
+    const res = await helper.request().post('/auth-objects/test').send(body).expect(status);
+    bodies.push(res.text);
+    for (const token of server.issuedAccessTokens) expect(res.text).to.not.contain(token);
+    return res.body as Record<string, unknown>;
+  }
+  const form = (credentials: Record<string, string>, extra: Record<string, unknown> = {}) => ({
+    id: 'auth',
+    grantType: 'password',
+    tokenUrl: server.tokenUrl,
+    scope: 'read write',
+    clientAuth: 'client_secret_basic',
+    credentials,
+    ...extra,
+  });
+
+  it('tests the form before deploy and reports type, lifetime and scope, never the token', async () => {
+    const r = await test(form({ ...conf, ...user }));
+    expect(r).to.deep.equal({
+      ok: true,
+      tokenType: 'Bearer',
+      expiresIn: 3600,
+      scope: 'read write',
+      refreshToken: true,
+    });
+    expect(server.requests).to.have.length(1);
+  });
+
+  it('uses the stored secret for a password field the user left unchanged', async () => {
+    const r = await test(
+      form({
+        clientId: conf.clientId,
+        clientSecret: '__PWRD__',
+        username: user.username,
+        password: '__PWRD__',
+      }),
+    );
+    expect(r.ok).to.equal(true);
+    expect(server.requests[0]!.authorization).to.match(/^Basic /);
+  });
+
+  it('reports a wrong password with the OAuth error code, after exactly one request', async () => {
+    const r = await test(form({ ...conf, username: user.username, password: 'wrong-in-form' }));
+    expect(r).to.include({ ok: false, code: 'invalid_grant' });
+    expect(String(r.message)).to.contain('invalid_grant');
+    expect(server.requests).to.have.length(1);
+  });
+
+  it('names the field of a configuration problem and makes no request', async () => {
+    const r = await test(form({ ...conf, ...user }, { tokenUrl: 'http://example.com/token' }));
+    expect(r).to.include({ ok: false, code: 'CONFIG_INVALID', field: 'tokenUrl' });
+    expect(server.requests).to.have.length(0);
+  });
+
+  it('says "could not connect" in its own words when nothing listens', async () => {
+    const r = await test(form({ ...conf, ...user }, { tokenUrl: 'http://127.0.0.1:9/token' }));
+    expect(r).to.include({ ok: false, code: 'ECONNREFUSED' });
+  });
+
+  it('refuses bodies that are not an object', async () => {
+    const res = await helper
+      .request()
+      .post('/auth-objects/test')
+      .set('content-type', 'application/json')
+      .send('[1,2]');
+    expect(res.status).to.equal(400);
+  });
+
+  it('limits tests against one server to 5 a minute', async () => {
+    const results = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await helper
+        .request()
+        .post('/auth-objects/test')
+        .send(form({ ...conf, ...user }));
+      bodies.push(res.text);
+      results.push(res.status);
+    }
+    // Earlier tests in this file count too: at most 5 successes in the window.
+    expect(results.filter((s) => s === 200).length).to.be.at.most(5);
+    expect(results.at(-1)).to.equal(429);
+    expect(server.requests.length).to.be.at.most(5);
+  });
+
+  it('lists deployed expiries sorted by date, with unreadable dates apart, and no secrets', async () => {
+    const res = await helper.request().get('/auth-objects/expiries').expect(200);
+    bodies.push(res.text);
+    expect(res.body.objects).to.deep.equal([
+      { id: 'auth', name: 'test object', endpoint: `password @ ${new URL(server.tokenUrl).host}` },
+    ]);
+    expect(res.body.items).to.have.length(1);
+    expect(res.body.items[0]).to.include({ severity: 'critical', daysLeft: 3 });
+    expect(res.body.invalid).to.have.length(1);
+    expect(res.body.invalid[0]).to.include({ expiresAt: 'next tuesday' });
+  });
+});
