@@ -90,7 +90,8 @@ export async function startNodeRed(
     if (child.exitCode !== null) throw new Error(`Node-RED exited:\n${output}`);
     try {
       const res = await fetch(`${url}/settings`);
-      if (res.ok) break;
+      // With adminAuth on, /settings answers 401: listening is what counts.
+      if (res.ok || res.status === 401) break;
     } catch {
       // not listening yet
     }

@@ -1,0 +1,131 @@
+import { expect } from 'chai';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
+import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+
+const userDir = path.resolve(__dirname, '../../test-output/e2e-admin-auth');
+// Node-RED hashes admin passwords with bcrypt; use the copy it ships with.
+const bcrypt = createRequire(require.resolve('node-red'))('bcryptjs') as {
+  hashSync(s: string, rounds: number): string;
+};
+const conf = DEMO.confidential;
+const user = DEMO.user;
+
+describe('admin routes with adminAuth on', function () {
+  this.timeout(120_000);
+  let nr: NodeRed;
+  let server: OAuthServer;
+  const tokens: Record<string, string> = {};
+  const bodies: string[] = [];
+
+  before(async () => {
+    fs.rmSync(userDir, { recursive: true, force: true });
+    installPacked(userDir);
+    server = await startOAuthServer();
+    nr = await startNodeRed(userDir, {
+      adminAuth: {
+        type: 'credentials',
+        users: [
+          { username: 'admin', password: bcrypt.hashSync('admin-pw', 4), permissions: '*' },
+          { username: 'reader', password: bcrypt.hashSync('reader-pw', 4), permissions: 'read' },
+        ],
+      },
+    });
+    for (const [name, pw, scope] of [
+      ['admin', 'admin-pw', '*'],
+      ['reader', 'reader-pw', 'read'],
+    ]) {
+      const res = await fetch(`${nr.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: 'node-red-admin',
+          grant_type: 'password',
+          scope: scope!,
+          username: name!,
+          password: pw!,
+        }),
+      });
+      tokens[name!] = ((await res.json()) as { access_token: string }).access_token;
+      expect(tokens[name!], `token for ${name}`).to.be.a('string');
+    }
+    const deployRes = await fetch(`${nr.url}/flows`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${tokens.admin}`,
+        'Node-RED-Deployment-Type': 'full',
+      },
+      body: JSON.stringify([
+        {
+          id: 'auth',
+          type: 'auth-object',
+          name: 'guarded',
+          grantType: 'password',
+          tokenUrl: server.tokenUrl,
+          expiries: [{ expiresAt: '2030-01-01', appliesTo: ['password'] }],
+          credentials: { ...conf, ...user },
+        },
+      ]),
+    });
+    expect(deployRes.status).to.equal(204);
+  });
+  after(async () => {
+    await nr?.stop();
+    await server?.close();
+    const all = bodies.join('\n') + nr?.output();
+    for (const s of [conf.clientSecret, user.password]) {
+      expect(all.includes(s), 'a response or log line contains a secret').to.equal(false);
+    }
+  });
+
+  async function call(method: 'GET' | 'POST', route: string, who?: string) {
+    const res = await fetch(`${nr.url}${route}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}),
+      },
+      ...(method === 'POST'
+        ? {
+            body: JSON.stringify({
+              id: 'auth',
+              grantType: 'password',
+              tokenUrl: server.tokenUrl,
+              credentials: {
+                clientId: conf.clientId,
+                clientSecret: '__PWRD__',
+                username: user.username,
+                password: '__PWRD__',
+              },
+            }),
+          }
+        : {}),
+    });
+    bodies.push(await res.clone().text());
+    return res;
+  }
+
+  it('refuses anonymous users on every route', async () => {
+    expect((await call('GET', '/auth-objects/expiries')).status).to.equal(401);
+    expect((await call('POST', '/auth-objects/test')).status).to.equal(401);
+    expect(server.requests).to.have.length(0);
+  });
+
+  it('lets a read-only user read the expiries but not run a test', async () => {
+    const list = await call('GET', '/auth-objects/expiries', 'reader');
+    expect(list.status).to.equal(200);
+    expect(((await list.json()) as { items: unknown[] }).items).to.have.length(1);
+    expect((await call('POST', '/auth-objects/test', 'reader')).status).to.equal(401);
+    expect(server.requests).to.have.length(0);
+  });
+
+  it('lets an admin run a test with the stored secrets', async () => {
+    const res = await call('POST', '/auth-objects/test', 'admin');
+    expect(res.status).to.equal(200);
+    expect(await res.json()).to.include({ ok: true, tokenType: 'Bearer' });
+    expect(server.requests).to.have.length(1);
+  });
+});
