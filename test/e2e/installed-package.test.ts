@@ -313,11 +313,27 @@ describe('the packed package in a real Node-RED', function () {
         string,
         unknown
       >[];
-      // Imported examples land on a tab; give them one as the editor does.
+      expect(
+        flow.filter((n) => 'credentials' in n),
+        `${file} carries credentials`,
+      ).to.have.length(0);
+      // Imported examples land on a tab; give them one as the editor does. Then the user
+      // enters the auth objects' credentials, which example files never carry.
       const tab = { id: 'example-tab', type: 'tab', label: file };
-      const nodes = flow.map((n) =>
-        n.z === '' || n.z === undefined ? { ...n, z: 'example-tab' } : n,
-      );
+      const nodes = flow.map((n) => ({
+        ...n,
+        ...(n.z === '' || n.z === undefined ? { z: 'example-tab' } : {}),
+        ...(n.type === 'auth-object'
+          ? {
+              credentials: {
+                clientId: 'my-client',
+                clientSecret: 'my-client-secret',
+                username: 'me',
+                password: 'my-password',
+              },
+            }
+          : {}),
+      }));
       const before = nr.output().length;
       await deploy(nr, [tab, ...nodes]);
       await new Promise((r) => setTimeout(r, 500));
