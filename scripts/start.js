@@ -1,38 +1,305 @@
-// Starts a local Node-RED on 127.0.0.1 with this package loaded from the
-// working tree. The user folder is .node-red/ in the repository (ignored by git).
+// `npm start`: the demo in one process tree, everything on 127.0.0.1.
+//  - a demo OAuth 2.0 authorization server with a protected API (scripts/demo/auth-server.js)
+//  - a demo mail inbox: SMTP plus a web page (scripts/demo/mail-inbox.js)
+//  - Node-RED from devDependencies, user folder .node-red/ (git-ignored), this package
+//    linked from the working tree, node-red-node-email installed, and on first start
+//    the example flows deployed with the demo's credentials (scripts/demo/flows.js).
+// Ctrl-C stops all of it.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const path = require('node:path');
+const { startAuthServer, DEMO } = require('./demo/auth-server');
+const { startMailInbox } = require('./demo/mail-inbox');
+const { demoFlows } = require('./demo/flows');
 
 const root = path.resolve(__dirname, '..');
-const userDir = path.join(root, '.node-red');
-const port = Number(process.env.PORT || 1880);
-const modules = path.join(userDir, 'node_modules');
-const link = path.join(modules, 'node-red-contrib-auth-objects');
+const started = Date.now();
+const env = process.env;
+const userDir = path.resolve(env.NODE_RED_USER_DIR || path.join(root, '.node-red'));
+const cacheDir = path.join(root, '.demo', 'cache');
 
-fs.mkdirSync(modules, { recursive: true });
-if (!fs.existsSync(link)) fs.symlinkSync(root, link, 'dir');
-const settings = path.join(userDir, 'settings.js');
-if (!fs.existsSync(settings)) {
+/** Printed to stderr, then the demo stops with exit code 1. */
+class StartError extends Error {}
+
+function intFrom(name, fallback, max, what) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new StartError(`${name}=${raw} is not ${what} (1 to ${max}).`);
+  }
+  return n;
+}
+const portFrom = (name, fallback) => intFrom(name, fallback, 65535, 'a port number');
+
+function portInUse(port, what, variable) {
+  return new StartError(
+    `Port ${port} on 127.0.0.1 is already in use, so the ${what} cannot start.\n` +
+      `Stop the program that uses it, or choose another port: ${variable}=${port + 1} npm start`,
+  );
+}
+
+/** Fails early, with the variable to change, if Node-RED's port is taken. */
+function checkFree(port, what, variable) {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', (err) =>
+      reject(err.code === 'EADDRINUSE' ? portInUse(port, what, variable) : err),
+    );
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve()));
+  });
+}
+
+let nodeRed; // the Node-RED child process
+let installer; // the npm child process while it installs the e-mail node
+const servers = [];
+let stopping;
+
+function log(line) {
+  console.log(`[demo] ${line}`);
+}
+
+/** Stops Node-RED, then the demo servers; exits with `code`. Safe to call twice. */
+function shutdown(code) {
+  if (stopping) return stopping;
+  stopping = (async () => {
+    if (installer && installer.exitCode === null) installer.kill('SIGTERM');
+    if (nodeRed && nodeRed.exitCode === null && nodeRed.signalCode === null) {
+      const exited = new Promise((resolve) => nodeRed.once('exit', resolve));
+      nodeRed.kill('SIGINT');
+      const force = setTimeout(() => nodeRed.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
+    }
+    await Promise.all(servers.map((s) => s.close()));
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+function fail(err) {
+  if (stopping) return stopping; // Ctrl-C during start-up: nothing to report
+  if (err instanceof StartError) console.error(`\n[demo] ${err.message}\n`);
+  else console.error('\n[demo] failed:', err);
+  return shutdown(1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (stopping) {
+      // A second Ctrl-C: do not wait for Node-RED any longer.
+      if (nodeRed && nodeRed.exitCode === null) nodeRed.kill('SIGKILL');
+      process.exit(1);
+    }
+    log('stopping…');
+    void shutdown(0);
+  });
+}
+
+function link(target, at) {
+  fs.mkdirSync(path.dirname(at), { recursive: true });
+  let stat;
+  try {
+    stat = fs.lstatSync(at);
+  } catch {
+    // not there yet
+  }
+  if (stat && !stat.isSymbolicLink()) return; // installed some other way: keep it
+  if (stat && fs.readlinkSync(at) === target) return;
+  if (stat) fs.rmSync(at);
+  fs.symlinkSync(target, at, 'junction');
+}
+
+/** node-red-node-email, installed once into .demo/cache as the palette manager would. */
+async function emailNode() {
+  const dir = path.join(cacheDir, 'node_modules', 'node-red-node-email');
+  if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  log('installing node-red-node-email into .demo/cache (once)…');
+  fs.mkdirSync(cacheDir, { recursive: true });
+  if (!fs.existsSync(path.join(cacheDir, 'package.json'))) {
+    fs.writeFileSync(path.join(cacheDir, 'package.json'), '{ "private": true }\n');
+  }
+  installer = spawn(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--loglevel=error', 'node-red-node-email@5'],
+    { cwd: cacheDir, stdio: 'inherit', shell: process.platform === 'win32' },
+  );
+  const code = await new Promise((resolve) => {
+    installer.once('error', () => resolve(-1));
+    installer.once('exit', (c) => resolve(c));
+  });
+  installer = undefined;
+  if (code !== 0) {
+    throw new StartError(
+      'Could not install node-red-node-email (npm failed; is the npm registry reachable?).',
+    );
+  }
+  return dir;
+}
+
+function writeSettings(file) {
+  if (fs.existsSync(file)) return; // the user's own edits win
   fs.writeFileSync(
-    settings,
-    `module.exports = {
+    file,
+    `// Node-RED settings for the local demo (written by scripts/start.js on first start).
+module.exports = {
   uiHost: '127.0.0.1',
   uiPort: process.env.PORT || 1880,
   flowFile: 'flows.json',
   // Encrypts flows_cred.json; change it for anything but a local try-out.
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || 'local-demo-only',
+  // The expiry check remembers sent reminders in node context: keep it across restarts.
+  contextStorage: { default: { module: 'localfilesystem' } },
+  // Offline demo: no update check, no consent dialog.
+  telemetry: { enabled: false },
   editorTheme: { tours: false },
 };
 `,
   );
 }
 
-const child = spawn(
-  process.execPath,
-  [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settings],
-  { stdio: 'inherit' },
-);
-console.log(`Node-RED with node-red-contrib-auth-objects: http://127.0.0.1:${port}`);
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
+async function waitUntilReady(url) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (nodeRed.exitCode !== null || nodeRed.signalCode !== null) {
+      throw new StartError(
+        `Node-RED stopped during start-up (exit code ${nodeRed.exitCode ?? nodeRed.signalCode}); its log is above.`,
+      );
+    }
+    try {
+      const res = await fetch(`${url}/settings`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new StartError('Node-RED did not answer within 120 s; its log is above.');
+}
+
+async function deployDemo(url, flows) {
+  const current = await fetch(`${url}/flows`);
+  if (!current.ok) throw new StartError(`Could not read the flows (HTTP ${current.status}).`);
+  if ((await current.json()).length > 0) return false;
+  const res = await fetch(`${url}/flows`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    body: JSON.stringify(flows),
+  });
+  if (!res.ok) {
+    throw new StartError(
+      `Could not deploy the demo flows (HTTP ${res.status}): ${await res.text()}`,
+    );
+  }
+  return true;
+}
+
+function banner({ nodeRedUrl, auth, inbox, deployed }) {
+  const rel = path.relative(process.cwd(), userDir) || '.';
+  const lines = [
+    '',
+    '──────────────────────────────────────────────────────────────────────────',
+    ` node-red-contrib-auth-objects demo: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    '',
+    ` Node-RED editor      ${nodeRedUrl}`,
+    ` Demo auth server     ${auth.url}   (token URL ${auth.tokenUrl}, API ${auth.apiUrl})`,
+    ` Mail inbox           ${inbox.url}   (SMTP 127.0.0.1:${inbox.smtpPort})`,
+    '',
+    ' Demo credentials, already in the demo flows:',
+    `   password grant       client ${DEMO.app.clientId} / ${DEMO.app.clientSecret}, user ${DEMO.user.username} / ${DEMO.user.password}`,
+    `   client credentials   client ${DEMO.service.clientId} / ${DEMO.service.clientSecret}`,
+    '',
+    deployed
+      ? ' Deployed the example flows to the tab "auth-objects demo". Click their inject buttons.'
+      : ` Kept your flows in ${rel}/ (delete ${path.join(rel, 'flows.json')} to get the demo flows back).`,
+    ' Press Ctrl-C to stop.',
+    '──────────────────────────────────────────────────────────────────────────',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function main() {
+  const ports = {
+    nodeRed: portFrom('PORT', 1880),
+    auth: portFrom('DEMO_AUTH_PORT', 8090),
+    smtp: portFrom('DEMO_SMTP_PORT', 1025),
+    mail: portFrom('DEMO_MAIL_PORT', 1080),
+  };
+  const names = {
+    nodeRed: 'PORT',
+    auth: 'DEMO_AUTH_PORT',
+    smtp: 'DEMO_SMTP_PORT',
+    mail: 'DEMO_MAIL_PORT',
+  };
+  const seen = new Map();
+  for (const [k, p] of Object.entries(ports)) {
+    if (seen.has(p))
+      throw new StartError(`${seen.get(p)} and ${names[k]} are both ${p}; give each its own port.`);
+    seen.set(p, names[k]);
+  }
+  const tokenLifetime = intFrom('DEMO_TOKEN_LIFETIME', 60, 86400, 'a number of seconds');
+
+  await checkFree(ports.nodeRed, 'Node-RED editor', 'PORT');
+  let auth;
+  try {
+    auth = await startAuthServer({ port: ports.auth, tokenLifetime });
+  } catch (err) {
+    throw err.code === 'EADDRINUSE'
+      ? portInUse(ports.auth, 'demo authorization server', 'DEMO_AUTH_PORT')
+      : err;
+  }
+  servers.push(auth);
+  let inbox;
+  try {
+    inbox = await startMailInbox({ smtpPort: ports.smtp, webPort: ports.mail });
+  } catch (err) {
+    if (err.code !== 'EADDRINUSE') throw err;
+    throw err.service === 'smtp'
+      ? portInUse(ports.smtp, 'demo SMTP server', 'DEMO_SMTP_PORT')
+      : portInUse(ports.mail, 'demo inbox page', 'DEMO_MAIL_PORT');
+  }
+  servers.push(inbox);
+
+  const modules = path.join(userDir, 'node_modules');
+  link(root, path.join(modules, 'node-red-contrib-auth-objects'));
+  link(await emailNode(), path.join(modules, 'node-red-node-email'));
+  const settings = path.join(userDir, 'settings.js');
+  writeSettings(settings);
+  const firstStart = !fs.existsSync(path.join(userDir, 'flows.json'));
+  if (stopping) return;
+
+  nodeRed = spawn(
+    process.execPath,
+    [
+      require.resolve('node-red/red.js'),
+      '--userDir',
+      userDir,
+      '--settings',
+      settings,
+      '--port',
+      String(ports.nodeRed),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, PORT: String(ports.nodeRed) } },
+  );
+  nodeRed.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(
+      `\n[demo] Node-RED stopped (${signal ?? `exit code ${code}`}); stopping the demo.`,
+    );
+    void shutdown(code === 0 ? 0 : 1);
+  });
+  const nodeRedUrl = `http://127.0.0.1:${ports.nodeRed}`;
+  await waitUntilReady(nodeRedUrl);
+  const deployed =
+    firstStart &&
+    (await deployDemo(
+      nodeRedUrl,
+      demoFlows({ authUrl: auth.url, smtpPort: inbox.smtpPort, mailUrl: inbox.url }),
+    ));
+  if (stopping) return;
+  banner({ nodeRedUrl, auth, inbox, deployed });
+}
+
+main().catch(fail);

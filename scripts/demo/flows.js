@@ -1,0 +1,130 @@
+// Builds the demo's flows from the files in examples/, so the demo and the examples
+// users import cannot drift apart. Only what an example file cannot hold is added:
+// the demo's credentials, expiry dates relative to today, a notify address, the
+// actual ports when they were changed by environment variables, and a tab.
+const fs = require('node:fs');
+const path = require('node:path');
+const { DEMO } = require('./auth-server');
+
+const examplesDir = path.resolve(__dirname, '../../examples');
+
+// The addresses the example files use: the demo's default ports.
+const DEFAULTS = {
+  auth: 'http://127.0.0.1:8090',
+  smtp: '127.0.0.1:1025',
+  smtpPort: '1025',
+  mail: 'http://127.0.0.1:1080',
+};
+
+const TAB_ID = 'a1e0c0de0000d000';
+const GAP = 60; // vertical space between two examples on the tab
+
+/** `YYYY-MM-DD` of the local date `days` after `today`: a date-only expiry. */
+function localDate(today, days) {
+  const d = new Date(today.getFullYear(), today.getMonth(), today.getDate() + days);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** What each demo auth object gets, by grant: credentials and the owner's metadata. */
+function demoObject(grantType, today) {
+  if (grantType === 'password') {
+    return {
+      credentials: { ...DEMO.app, ...DEMO.user },
+      notify: 'app-owner@example.com',
+      expiries: [
+        {
+          expiresAt: localDate(today, 20),
+          appliesTo: ['password'],
+          note: 'Change the password of demo-user at the identity provider, then here.',
+        },
+        {
+          expiresAt: localDate(today, 90),
+          appliesTo: ['clientSecret'],
+          note: 'Create a new secret for demo-app before this date.',
+        },
+      ],
+    };
+  }
+  return {
+    credentials: { ...DEMO.service },
+    notify: 'service-owner@example.com',
+    expiries: [
+      {
+        expiresAt: localDate(today, 3),
+        appliesTo: ['clientSecret'],
+        note: 'Create a new secret in the app registration and paste it into this auth object.',
+      },
+    ],
+  };
+}
+
+/** The example files, in menu order, each as `{file, nodes}`. */
+function readExamples() {
+  return fs
+    .readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({
+      file,
+      nodes: JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')),
+    }));
+}
+
+/**
+ * The flows `npm start` deploys on first start, ready for `POST /flows`.
+ * @param {{authUrl: string, smtpPort: number, mailUrl: string, today?: Date}} where
+ */
+function demoFlows({ authUrl, smtpPort, mailUrl, today = new Date() }) {
+  const swap = (s) =>
+    s
+      .split(DEFAULTS.auth)
+      .join(authUrl)
+      .split(DEFAULTS.mail)
+      .join(mailUrl)
+      .split(DEFAULTS.smtp)
+      .join(`127.0.0.1:${smtpPort}`);
+  const rewrite = (v) =>
+    typeof v === 'string'
+      ? swap(v)
+      : Array.isArray(v)
+        ? v.map(rewrite)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]))
+          : v;
+
+  const tab = {
+    id: TAB_ID,
+    type: 'tab',
+    label: 'auth-objects demo',
+    disabled: false,
+    info:
+      'The example flows of node-red-contrib-auth-objects (Import → Examples), wired to the ' +
+      `local demo servers: authorization server and API ${authUrl}, mail inbox ${mailUrl}.`,
+  };
+  const flows = [tab];
+  let top = 0;
+  for (const { nodes } of readExamples()) {
+    const ys = nodes.filter((n) => typeof n.y === 'number').map((n) => n.y);
+    const shift = top - Math.min(...ys) + 40;
+    for (const original of nodes) {
+      const n = rewrite(original);
+      if (typeof n.y === 'number') n.y += shift;
+      if (n.z === '' || n.z === undefined) {
+        if (typeof n.x === 'number') n.z = TAB_ID;
+        else delete n.z; // a config node
+      }
+      if (n.type === 'auth-object') Object.assign(n, demoObject(n.grantType, today));
+      if (n.type === 'e-mail') {
+        if (n.port === DEFAULTS.smtpPort) n.port = String(smtpPort);
+        // The sender shown in the inbox; the demo's SMTP server needs no login.
+        n.credentials = { userid: 'node-red@localhost', password: '' };
+      }
+      flows.push(n);
+    }
+    top = Math.max(...nodes.filter((n) => typeof n.y === 'number').map((n) => n.y + shift)) + GAP;
+  }
+  return flows;
+}
+
+module.exports = { demoFlows, readExamples, localDate, TAB_ID };
