@@ -1,0 +1,387 @@
+/**
+ * The demo as a newcomer gets it: `node scripts/start.js` (what `npm start` runs after
+ * building) in a temporary user folder on free ports, observed through Node-RED's admin
+ * API and the demo servers' own endpoints, then stopped with a signal.
+ * Runs with `npm run test:demo`, not with `npm test`.
+ */
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../helpers/node-red-process';
+
+const root = path.resolve(__dirname, '../..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+interface Stats {
+  tokenRequests: { grantType: string; clientId: string; username?: string; status: number }[];
+  apiRequests: { clientId?: string; user?: string; status: number }[];
+}
+
+interface Mail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+interface Demo {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The example files, as the demo reads them. */
+function example(prefix: string): FlowNode[] {
+  const dir = path.join(root, 'examples');
+  const file = fs.readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.json'));
+  if (!file) throw new Error(`no example ${prefix}`);
+  return JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowNode[];
+}
+
+function injectOf(flow: FlowNode[]): string {
+  return flow.find((n) => n.type === 'inject')!.id;
+}
+
+/** `YYYY-MM-DD`, the local date `days` from today. */
+function localDate(days: number): string {
+  const t = new Date();
+  const d = new Date(t.getFullYear(), t.getMonth(), t.getDate() + days);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** Starts the demo in its own process group, as a shell does; resolves once the banner is out. */
+async function startDemo(env: Record<string, string>): Promise<Demo> {
+  let output = '';
+  const child = spawn(process.execPath, ['scripts/start.js'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const demo = { child, output: () => output, exited };
+  // First start in a fresh clone installs the e-mail node: allow for that.
+  for (let i = 0; i < 900 && !output.includes('Press Ctrl-C to stop.'); i++) {
+    if (child.exitCode !== null) break;
+    await sleep(200);
+  }
+  return demo;
+}
+
+/** Runs `fn` until it returns a value, at most `tries` times, 200 ms apart. */
+async function poll<T>(what: string, tries: number, fn: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    await sleep(200);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  expect(res.status, url).to.equal(200);
+  return (await res.json()) as T;
+}
+
+/** Processes whose environment carries `mark`: the demo and everything it started (Linux). */
+function processesMarked(mark: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/environ`, 'latin1').includes(mark)) {
+        pids.push(Number(entry));
+      }
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+  return pids;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function expectAllGone(mark: string, ports: number[]): Promise<void> {
+  // The group leader has exited; give its children a moment to be reaped.
+  const left = await poll('the demo processes to end', 50, async () => {
+    const pids = processesMarked(mark);
+    return pids.length === 0 ? pids : undefined;
+  }).catch(() => processesMarked(mark));
+  expect(left, 'processes left behind').to.deep.equal([]);
+  for (const port of ports) expect(await portFree(port), `port ${port} free`).to.equal(true);
+}
+
+/** Node-RED's log lines that say something went wrong, less its usual start-up notes. */
+function problems(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((l) => /\[(error|warn)\]/.test(l))
+    .filter((l) => !/Projects disabled|Encrypted credentials not found/.test(l));
+}
+
+const SECRETS = ['demo-app-secret', 'demo-password', 'demo-service-secret'];
+
+describe('npm start: the demo', function () {
+  this.timeout(240_000);
+  const ex1 = example('01');
+  const ex2 = example('02');
+  const ex3 = example('03');
+  let userDir: string;
+  let ports: {
+    PORT: number;
+    DEMO_AUTH_PORT: number;
+    DEMO_SMTP_PORT: number;
+    DEMO_MAIL_PORT: number;
+  };
+  let env: Record<string, string>;
+  let mark: string;
+  let nodeRed: string;
+  let authUrl: string;
+  let inboxUrl: string;
+  let revAtStop: string | undefined;
+  let running: Demo | undefined;
+
+  before(async () => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-objects-demo-'));
+    ports = {
+      PORT: await freePort(),
+      DEMO_AUTH_PORT: await freePort(),
+      DEMO_SMTP_PORT: await freePort(),
+      DEMO_MAIL_PORT: await freePort(),
+    };
+    mark = `demo-test-${randomUUID()}`;
+    env = {
+      NODE_RED_USER_DIR: userDir,
+      DEMO_TEST_MARK: mark,
+      // Tokens outlive the test, so no background refresh races the 401 below.
+      DEMO_TOKEN_LIFETIME: '600',
+      ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    };
+    nodeRed = `http://127.0.0.1:${ports.PORT}`;
+    authUrl = `http://127.0.0.1:${ports.DEMO_AUTH_PORT}`;
+    inboxUrl = `http://127.0.0.1:${ports.DEMO_MAIL_PORT}`;
+  });
+
+  afterEach(async () => {
+    // A failed test must not leave a demo running.
+    if (running && running.child.exitCode === null && running.child.signalCode === null) {
+      process.kill(-running.child.pid!, 'SIGKILL');
+      await running.exited;
+    }
+    for (let i = 0; i < 50 && processesMarked(mark).length > 0; i++) await sleep(100);
+    running = undefined;
+  });
+
+  after(() => fs.rmSync(userDir, { recursive: true, force: true }));
+
+  it('first start: deploys the examples, gets tokens, calls the API, retries once on 401, mails reminders; Ctrl-C stops everything', async () => {
+    const demo = (running = await startDemo(env));
+    const out = demo.output();
+    expect(out, out).to.contain('Press Ctrl-C to stop.');
+    expect(out).to.contain(`Node-RED editor      ${nodeRed}`);
+    expect(out).to.contain(`Demo auth server     ${authUrl}`);
+    expect(out).to.contain(`Mail inbox           ${inboxUrl}`);
+    expect(out).to.contain('user demo-user / demo-password');
+    expect(out).to.contain('Deployed the example flows');
+    expect(processesMarked(mark).length, 'start.js and Node-RED').to.be.at.least(2);
+
+    // Every node of every example is deployed, pointing at the demo servers' ports.
+    const flows = await json<FlowNode[]>(`${nodeRed}/flows`);
+    const ids = flows.map((n) => n.id);
+    for (const n of [...ex1, ...ex2, ...ex3]) expect(ids).to.include(n.id);
+    const objects = flows.filter((n) => n.type === 'auth-object');
+    expect(objects.map((n) => n.tokenUrl)).to.deep.equal([`${authUrl}/token`, `${authUrl}/token`]);
+    const requests = flows.filter((n) => n.type === 'http request');
+    expect(requests.map((n) => n.url)).to.deep.equal([
+      `${authUrl}/api/hello`,
+      `${authUrl}/api/hello`,
+    ]);
+    expect(flows.find((n) => n.type === 'e-mail')!.port).to.equal(String(ports.DEMO_SMTP_PORT));
+    for (const o of objects) {
+      const creds = await json<Record<string, unknown>>(
+        `${nodeRed}/credentials/auth-object/${o.id}`,
+      );
+      expect(creds).to.include({ has_clientSecret: true });
+    }
+    const onDisk = fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8');
+    for (const s of SECRETS) expect(onDisk).to.not.contain(s);
+
+    // Click both token examples' inject buttons.
+    for (const id of [injectOf(ex1), injectOf(ex2)]) {
+      expect((await fetch(`${nodeRed}/inject/${id}`, { method: 'POST' })).status).to.equal(200);
+    }
+    const stats = await poll('two API calls', 100, async () => {
+      const s = await json<Stats>(`${authUrl}/demo/stats`);
+      return s.apiRequests.length >= 2 ? s : undefined;
+    });
+    const rows = (s: Stats) =>
+      s.tokenRequests.map((r) => [r.grantType, r.clientId, r.username ?? '', r.status]);
+    expect(rows(stats).sort()).to.deep.equal([
+      ['client_credentials', 'demo-service', '', 200],
+      ['password', 'demo-app', 'demo-user', 200],
+    ]);
+    expect(stats.apiRequests.map((r) => [r.clientId, r.status]).sort()).to.deep.equal([
+      ['demo-app', 200],
+      ['demo-service', 200],
+    ]);
+
+    // Revoke every token: the client-credentials example gets a 401, fetches a new token
+    // once (msg.forceRefresh) and gets a 200 with it.
+    expect(
+      (await fetch(`${authUrl}/demo/revoke`, { method: 'POST', redirect: 'manual' })).status,
+    ).to.equal(303);
+    await fetch(`${nodeRed}/inject/${injectOf(ex2)}`, { method: 'POST' });
+    await poll('the retry', 100, async () => {
+      const s = await json<Stats>(`${authUrl}/demo/stats`);
+      return s.apiRequests.length >= 4 ? s : undefined;
+    });
+    await sleep(500); // a second retry, if there were one, would show by now
+    const final = await json<Stats>(`${authUrl}/demo/stats`);
+    expect(final.apiRequests.slice(2).map((r) => r.status)).to.deep.equal([401, 200]);
+    expect(final.apiRequests[3]!.clientId).to.equal('demo-service');
+    expect(rows(final).slice(2)).to.deep.equal([['client_credentials', 'demo-service', '', 200]]);
+
+    // The expiry example ran 5 s after deploy: reminders for 3 and 20 days, none for 90.
+    const mails = await poll('two reminders', 150, async () => {
+      const m = await json<Mail[]>(`${inboxUrl}/api/mails`);
+      return m.length >= 2 ? m : undefined;
+    });
+    expect(mails.map((m) => [m.to, m.subject]).sort()).to.deep.equal([
+      [
+        ['app-owner@example.com'],
+        `[warning] Demo app (password grant): password expires in 20 days (${localDate(20)})`,
+      ],
+      [
+        ['service-owner@example.com'],
+        `[critical] Demo service (client credentials): client secret expires in 3 days (${localDate(3)})`,
+      ],
+    ]);
+    expect(mails[0]!.from).to.equal('node-red@localhost');
+
+    // A user's edit: the password grant object gets an expiry that has passed. Clicking the
+    // expiry example's inject button then mails it.
+    const edited = flows.map((n) =>
+      n.type === 'auth-object' && n.grantType === 'password'
+        ? {
+            ...n,
+            expiries: [
+              ...(n.expiries as unknown[]),
+              {
+                expiresAt: localDate(-1),
+                appliesTo: ['clientCertificate'],
+                note: 'edited by the test',
+              },
+            ],
+          }
+        : n,
+    );
+    const res = await fetch(`${nodeRed}/flows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'nodes' },
+      body: JSON.stringify(edited),
+    });
+    expect(res.ok, `deploy: HTTP ${res.status}`).to.equal(true);
+    const expired = `[expired] Demo app (password grant): client certificate expired on ${localDate(-1)}`;
+    // The deploy answers before the restarted auth object is up: click until it is seen.
+    await poll('the reminder for the edit', 20, async () => {
+      await fetch(`${nodeRed}/inject/${injectOf(ex3)}`, { method: 'POST' });
+      for (let i = 0; i < 5; i++) {
+        const m = await json<Mail[]>(`${inboxUrl}/api/mails`);
+        if (m.some((x) => x.subject === expired)) return true;
+        await sleep(200);
+      }
+      return undefined;
+    });
+    const inbox = await json<Mail[]>(`${inboxUrl}/api/mails`);
+    expect(inbox.map((m) => m.subject).filter((s) => s === expired)).to.have.length(1);
+    expect(inbox.map((m) => m.subject)).to.have.length(3);
+    const page = await (await fetch(inboxUrl)).text();
+    expect(page).to.contain('client certificate expired on');
+
+    revAtStop = (
+      await json<{ rev: string }>(`${nodeRed}/flows`, {
+        headers: { 'Node-RED-API-Version': 'v2' },
+      })
+    ).rev;
+
+    // Ctrl-C in a terminal signals the whole process group.
+    process.kill(-demo.child.pid!, 'SIGINT');
+    expect(await demo.exited).to.deep.equal({ code: 0, signal: null });
+    await expectAllGone(mark, Object.values(ports));
+    expect(problems(demo.output())).to.deep.equal([]);
+    // The banner shows the demo's credentials once; nothing else prints them.
+    for (const s of SECRETS) expect(demo.output().split(s).length - 1, s).to.equal(1);
+  });
+
+  it("second start: keeps the user's flows and credentials; SIGTERM stops everything", async function () {
+    if (!revAtStop) this.skip();
+    const demo = (running = await startDemo(env));
+    expect(demo.output(), demo.output()).to.contain('Press Ctrl-C to stop.');
+    expect(demo.output()).to.contain('Kept your flows');
+    expect(demo.output()).to.not.contain('Deployed the example flows');
+
+    const current = await json<{ rev: string; flows: FlowNode[] }>(`${nodeRed}/flows`, {
+      headers: { 'Node-RED-API-Version': 'v2' },
+    });
+    expect(current.rev).to.equal(revAtStop);
+    const app = current.flows.find((n) => n.type === 'auth-object' && n.grantType === 'password')!;
+    expect(app.expiries).to.deep.include({
+      expiresAt: localDate(-1),
+      appliesTo: ['clientCertificate'],
+      note: 'edited by the test',
+    });
+
+    // The stored credentials still work.
+    await fetch(`${nodeRed}/inject/${injectOf(ex1)}`, { method: 'POST' });
+    const stats = await poll('an API call', 100, async () => {
+      const s = await json<Stats>(`${authUrl}/demo/stats`);
+      return s.apiRequests.length >= 1 ? s : undefined;
+    });
+    expect(stats.apiRequests[0]).to.include({ clientId: 'demo-app', status: 200 });
+
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).to.deep.equal({ code: 0, signal: null });
+    await expectAllGone(mark, Object.values(ports));
+    expect(problems(demo.output())).to.deep.equal([]);
+  });
+
+  it('a port in use stops the start with an error that names the variable to change', async () => {
+    for (const variable of Object.keys(ports) as (keyof typeof ports)[]) {
+      const blocker = net.createServer();
+      await new Promise<void>((resolve, reject) => {
+        blocker.once('error', reject);
+        blocker.listen(ports[variable], '127.0.0.1', () => resolve());
+      });
+      try {
+        const demo = (running = await startDemo(env));
+        expect(await demo.exited).to.deep.equal({ code: 1, signal: null });
+        expect(demo.output()).to.contain(`Port ${ports[variable]} on 127.0.0.1 is already in use`);
+        expect(demo.output()).to.contain(`${variable}=${ports[variable] + 1} npm start`);
+        await expectAllGone(
+          mark,
+          Object.values(ports).filter((p) => p !== ports[variable]),
+        );
+      } finally {
+        await new Promise<void>((r) => blocker.close(() => r()));
+      }
+    }
+  });
+});
