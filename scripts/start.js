@@ -178,6 +178,23 @@ async function waitUntilReady(url) {
   throw new StartError('Node-RED did not answer within 120 s; its log is above.');
 }
 
+/** Fails when a node type the demo flows use did not load (e.g. dist/ missing). */
+async function checkNodesLoaded(url) {
+  const res = await fetch(`${url}/nodes`, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new StartError(`Could not list Node-RED's nodes (HTTP ${res.status}).`);
+  const sets = await res.json();
+  const needed = ['auth-object', 'auth-get-token', 'auth-expiry-check', 'e-mail'];
+  const broken = needed.filter(
+    (type) => !sets.some((s) => s.enabled !== false && !s.err && s.types.includes(type)),
+  );
+  if (broken.length > 0) {
+    throw new StartError(
+      `Node-RED could not load ${broken.join(', ')}; its log above says why. ` +
+        'If dist/ is missing or stale, run npm start (it builds first) or npm run build.',
+    );
+  }
+}
+
 async function deployDemo(url, flows) {
   const current = await fetch(`${url}/flows`);
   if (!current.ok) throw new StartError(`Could not read the flows (HTTP ${current.status}).`);
@@ -292,6 +309,7 @@ async function main() {
   });
   const nodeRedUrl = `http://127.0.0.1:${ports.nodeRed}`;
   await waitUntilReady(nodeRedUrl);
+  await checkNodesLoaded(nodeRedUrl);
   const deployed =
     firstStart &&
     (await deployDemo(
