@@ -222,24 +222,67 @@ export function evaluate(
     const appliesTo = Array.isArray(e.appliesTo)
       ? e.appliesTo.filter((p): p is string => typeof p === 'string')
       : [];
-    const note = typeof e.note === 'string' ? { note: e.note } : {};
-    const parsed = parseExpiryDate(e.expiresAt, options.timeZone);
+    const date = parsedDate(e, options.timeZone);
+    const parsed = date.parsed;
+    let item: EvaluatedExpiry;
     if (!parsed.ok) {
       const { code, reason } = parsed;
-      return { invalid: true, appliesTo, code, reason, raw: e.expiresAt, ...note };
+      item = { invalid: true, appliesTo, code, reason, raw: e.expiresAt };
+    } else {
+      item = {
+        appliesTo,
+        expiresAt: date.iso,
+        at: parsed.at,
+        dateOnly: parsed.dateOnly,
+        raw: date.raw,
+        daysLeft: daysLeft(parsed.at, now),
+        severity: severityOf(parsed.at, now, options.warnDays, options.criticalDays),
+      };
     }
-    return {
-      appliesTo,
-      expiresAt: new Date(parsed.at).toISOString(),
-      at: parsed.at,
-      dateOnly: parsed.dateOnly,
-      raw: (e.expiresAt as string).trim(),
-      daysLeft: daysLeft(parsed.at, now),
-      severity: severityOf(parsed.at, now, options.warnDays, options.criticalDays),
-      ...note,
-    };
+    if (typeof e.note === 'string') item.note = e.note;
+    return item;
   });
   return items.sort(compareEvaluated);
+}
+
+interface ParsedEntryDate {
+  text: unknown;
+  timeZone: string | undefined;
+  parsed: ParsedExpiry;
+  iso: string;
+  raw: string;
+}
+
+/**
+ * Parsed dates by entry: a check evaluates the same deployed entries again and again (10,000
+ * objects are 30,000 parses a check otherwise). Weak, so a redeploy's old entries go; checked
+ * against the text, so an entry changed in place is parsed again. A date without offset keeps
+ * the runtime zone it was first read in: that zone is fixed while Node-RED runs.
+ */
+const parsedEntries = new WeakMap<object, ParsedEntryDate>();
+
+/**
+ * {@link parseExpiryDate} of an entry's `expiresAt` (anything else than an object has none),
+ * remembered for the entry, so that the checks after a deploy that called it do not parse again.
+ */
+export function parseEntryDate(entry: unknown, timeZone?: string): ParsedExpiry {
+  if (typeof entry !== 'object' || entry === null) return parseExpiryDate(undefined, timeZone);
+  return parsedDate(entry, timeZone).parsed;
+}
+
+function parsedDate(e: { expiresAt?: unknown }, timeZone: string | undefined): ParsedEntryDate {
+  const hit = parsedEntries.get(e);
+  if (hit && hit.text === e.expiresAt && hit.timeZone === timeZone) return hit;
+  const parsed = parseExpiryDate(e.expiresAt, timeZone);
+  const date: ParsedEntryDate = {
+    text: e.expiresAt,
+    timeZone,
+    parsed,
+    iso: parsed.ok ? new Date(parsed.at).toISOString() : '',
+    raw: parsed.ok ? (e.expiresAt as string).trim() : '',
+  };
+  parsedEntries.set(e, date);
+  return date;
 }
 
 /**
