@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { AuthObjectNode } from './auth-object-api';
 import {
+  cachedTranslator,
   composeReminder,
   runCheck,
   selectDue,
@@ -98,8 +99,9 @@ export = function (RED: NodeAPI) {
       );
       ctx.set(MEMORY_KEY, memory);
 
+      const words = cachedTranslator(t);
       const reminders = due.map((f) => {
-        const text = composeReminder(f, t, (d) => (d.dateOnly ? d.raw : formatLocal(d.at)));
+        const text = composeReminder(f, words, (d) => (d.dateOnly ? d.raw : formatLocal(d.at)));
         const msg: NodeMessage & Record<string, unknown> = { ...text, expiry: f.item };
         if (f.object.notify) msg.to = f.object.notify;
         return msg;

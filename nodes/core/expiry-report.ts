@@ -146,6 +146,55 @@ export function selectDue(
 
 export type Translate = (key: string, params: Record<string, string | number>) => string;
 
+const PLACEHOLDER = /__(.+?)__/g;
+
+/**
+ * `t` for one check that sends many reminders: a lookup costs 10 to 40 µs in Node-RED's
+ * i18next, ten lookups a reminder. Same key and parameters give the text already made; a
+ * message with parameters is looked up once without them (i18next leaves the `__name__`
+ * placeholders of missing values) and filled in here — only after filling it in gave exactly
+ * what `t` gave for the first real parameters. Plurals (`count`), formats (`__x, format__`)
+ * and values that i18next would read as nesting (`$t(`) always go to `t`.
+ */
+export function cachedTranslator(t: Translate): Translate {
+  const texts = new Map<string, string>();
+  /** A key's message with its placeholders, or null where only `t` gets it right. */
+  const templates = new Map<string, string | null>();
+  return (key, params) => {
+    const names = Object.keys(params);
+    if (names.length === 0 || 'count' in params) {
+      const id = names.length ? `${key}\u0000${JSON.stringify(params)}` : key;
+      let text = texts.get(id);
+      if (text === undefined) {
+        text = t(key, params);
+        texts.set(id, text);
+      }
+      return text;
+    }
+    if (names.some((n) => String(params[n]).includes('$t('))) return t(key, params);
+    const template = templates.get(key);
+    if (template === undefined) {
+      const raw = t(key, {});
+      const text = t(key, params);
+      templates.set(key, fill(raw, params) === text ? raw : null);
+      return text;
+    }
+    return template === null ? t(key, params) : (fill(template, params) ?? t(key, params));
+  };
+}
+
+/** The template with its `__name__` placeholders filled as i18next does; null for a format. */
+function fill(template: string, params: Record<string, string | number>): string | null {
+  let format = false;
+  const text = template.replace(PLACEHOLDER, (match, name: string) => {
+    const n = name.trim();
+    if (n.includes(',')) format = true;
+    const v = params[n];
+    return v === undefined ? match : String(v);
+  });
+  return format ? null : text;
+}
+
 const KNOWN_PARAMETERS = ['clientSecret', 'password', 'refreshToken', 'clientCertificate'];
 
 /** Subject and plain-text body of a reminder, worded through `t`. */
