@@ -3,7 +3,7 @@ import { registerAdminRoutes } from './admin-routes';
 import type { AuthObjectNode, StateListener } from './auth-object-api';
 import { validateSettings, type Credentials } from './core/config';
 import { ConfigError } from './core/errors';
-import { parseExpiryDate, type ExpiryEntry } from './core/expiry';
+import { parseEntryDate, type ExpiryEntry } from './core/expiry';
 import { createTransport } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
 import { createSupport, endpointLabel, type AuthObjectDef } from './runtime-support';
@@ -41,7 +41,8 @@ export = function (RED: NodeAPI) {
 
     const entries: ExpiryEntry[] = Array.isArray(config.expiries) ? config.expiries : [];
     entries.forEach((e, i) => {
-      const parsed = parseExpiryDate((e as Partial<ExpiryEntry> | null)?.expiresAt);
+      // Remembered per entry: the expiry checks after this deploy do not parse it again.
+      const parsed = parseEntryDate(e);
       if (!parsed.ok) {
         const value = String((e as Partial<ExpiryEntry> | null)?.expiresAt ?? '');
         this.warn(t('errors.expiry', { row: i + 1, value, reason: parsed.reason }, parsed.reason));
