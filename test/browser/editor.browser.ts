@@ -105,6 +105,12 @@ describe('the editor in a real browser', function () {
     await page.selectOption('#node-config-input-grantType', 'password');
     expect(await page.isVisible('#node-config-input-username')).to.equal(true);
     expect(await page.isVisible('#node-config-input-password')).to.equal(true);
+    // Empty credentials the grant needs are marked.
+    for (const field of ['clientId', 'clientSecret', 'username', 'password']) {
+      expect(await page.getAttribute(`#node-config-input-${field}`, 'class'), field).to.contain(
+        'input-error',
+      );
+    }
     await page.selectOption('#node-config-input-clientAuth', 'none');
     expect(await page.isVisible('#node-config-input-clientSecret')).to.equal(false);
     await page.selectOption('#node-config-input-clientAuth', 'client_secret_basic');
@@ -129,6 +135,12 @@ describe('the editor in a real browser', function () {
     await page.fill('#node-config-input-clientSecret', conf.clientSecret);
     await page.fill('#node-config-input-username', user.username);
     await page.fill('#node-config-input-password', user.password);
+    await page.locator('#node-config-input-password').blur();
+    for (const field of ['clientId', 'clientSecret', 'username', 'password']) {
+      expect(await page.getAttribute(`#node-config-input-${field}`, 'class'), field).to.not.contain(
+        'input-error',
+      );
+    }
     await page.click('#auth-object-test-button');
     const result = page.locator('#auth-object-test-result');
     await page.waitForSelector('#auth-object-test-result[data-result="success"]');
