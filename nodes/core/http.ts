@@ -100,8 +100,10 @@ export function classifyTransportError(err: unknown, timeoutMs: number): AuthErr
 /** Creates the transport one authentication object uses for all its requests. */
 export function createTransport(opts: TransportOptions = {}): Transport {
   const tls = opts.tls ?? {};
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4, ...tls });
+  // Made at the first request: an agent pair is about 2.7 KB, and many objects are deployed
+  // only for their expiry dates or are used rarely.
+  let httpAgent: http.Agent | undefined;
+  let httpsAgent: https.Agent | undefined;
   const proxyAgents = new Map<string, http.Agent>();
 
   async function agentFor(url: URL): Promise<http.Agent> {
@@ -111,7 +113,12 @@ export function createTransport(opts: TransportOptions = {}): Transport {
     } else {
       proxyUrl = getProxyForUrl(url.href);
     }
-    if (!proxyUrl) return url.protocol === 'https:' ? httpsAgent : httpAgent;
+    if (!proxyUrl) {
+      if (url.protocol === 'https:') {
+        return (httpsAgent ??= new https.Agent({ keepAlive: true, maxSockets: 4, ...tls }));
+      }
+      return (httpAgent ??= new http.Agent({ keepAlive: true, maxSockets: 4 }));
+    }
     let agent = proxyAgents.get(proxyUrl);
     if (!agent) {
       // ESM-only package: loaded only when a proxy is in use.
@@ -163,8 +170,8 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       }
     },
     close() {
-      httpAgent.destroy();
-      httpsAgent.destroy();
+      httpAgent?.destroy();
+      httpsAgent?.destroy();
       for (const a of proxyAgents.values()) a.destroy();
       proxyAgents.clear();
     },
