@@ -82,9 +82,11 @@ export function runCheck(
         invalid.push({ object, appliesTo: e.appliesTo, raw: e.raw, reason: e.reason });
         continue;
       }
-      // Two entries for the same parameters (old and new secret) stay apart. An object has a
-      // few entries: a scan, not a Map per object (10,000 objects, 10,000 Maps a check).
-      const base = `${object.id}:${e.appliesTo.join('+')}`;
+      // An item is its parameters and its date: adding a second entry for the same
+      // parameter (old and new secret) never re-sends the first one's reminder, and a
+      // changed date is a new item, reported at once. Exact duplicates are numbered; an
+      // object has a few entries: a scan, not a Map per object.
+      const base = `${object.id}:${e.appliesTo.join('+')}@${e.expiresAt}`;
       let n = 1;
       for (const b of seen) if (b === base) n++;
       seen.push(base);

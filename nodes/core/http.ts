@@ -80,7 +80,15 @@ export function classifyTransportError(err: unknown, timeoutMs: number): AuthErr
       { transient: true },
     );
   }
-  if (c === 'ERR_BAD_RESPONSE' || c === 'Z_DATA_ERROR' || c === 'Z_BUF_ERROR') {
+  if (c === 'Z_DATA_ERROR') {
+    // The server sent a body that is not what its Content-Encoding says.
+    return new AuthError(
+      'bad-response',
+      'BAD_RESPONSE',
+      'token response could not be decompressed (Content-Encoding does not match the body)',
+    );
+  }
+  if (c === 'ERR_BAD_RESPONSE' || c === 'Z_BUF_ERROR') {
     // Aborted or corrupt body: the connection broke mid-response.
     return new AuthError(
       'network',

@@ -118,6 +118,16 @@ describe('expiry report', () => {
     expect(Object.keys(step([objects[0]!], first.memory, NOW + 31 * DAY).memory)).to.have.length(1);
   });
 
+  it('does not re-send an item when a second entry for the same parameter is added', () => {
+    const first = { expiresAt: iso(NOW + 20 * DAY), appliesTo: ['clientSecret'] };
+    const once = selectDue(runCheck([obj('a', [first])], NOW, opts).findings, {}, NOW, DAY);
+    expect(once.due).to.have.length(1);
+    const earlier = { expiresAt: iso(NOW + 10 * DAY), appliesTo: ['clientSecret'] };
+    const both = runCheck([obj('a', [earlier, first])], NOW + 1000, opts);
+    const again = selectDue(both.findings, once.memory, NOW + 1000, DAY);
+    expect(again.due.map((f) => f.item.expiresAt)).to.deep.equal([earlier.expiresAt]);
+  });
+
   it('keeps two entries for the same parameters apart', () => {
     const r = runCheck(
       [

@@ -107,6 +107,35 @@ describe('admin routes', function () {
     expect(res.status).to.equal(400);
   });
 
+  it('validates what it is sent: wrong types, unknown node ids, oversized bodies', async () => {
+    const typed = await test({
+      id: 42,
+      grantType: [],
+      tokenUrl: 42,
+      extraParams: 'x',
+      credentials: 'x',
+    });
+    expect(typed).to.include({ ok: false, code: 'CONFIG_INVALID' });
+    const unknown = await test(
+      form(
+        {
+          clientId: conf.clientId,
+          clientSecret: '__PWRD__',
+          username: user.username,
+          password: '__PWRD__',
+        },
+        { id: 'no-such-node' },
+      ),
+    );
+    expect(unknown).to.include({ ok: false, code: 'CONFIG_INVALID', field: 'clientSecret' });
+    const big = await helper
+      .request()
+      .post('/auth-objects/test')
+      .send(form({ ...conf, ...user }, { scope: 'x'.repeat(100_000) }));
+    expect(big.status).to.equal(413);
+    expect(server.requests).to.have.length(0);
+  });
+
   it('limits tests against one server to 5 a minute', async () => {
     const results = [];
     for (let i = 0; i < 7; i++) {
