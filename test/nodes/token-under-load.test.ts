@@ -1,0 +1,99 @@
+/**
+ * The counts `npm run bench` relies on, as ordinary tests: no message fails while a cached
+ * token is valid, even when the server is down; a refresh is one request however many
+ * messages arrive meanwhile; retries during an outage stop where the policy says.
+ * Counts only, no timing assertions.
+ */
+import { expect } from 'chai';
+import type { AuthObjectNode } from '../../nodes/auth-object-api';
+import { DEFAULT_RETRY, type ManagerState } from '../../nodes/core/token-manager';
+import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
+import { flowOf, helper, load, type Loaded } from '../helpers/runtime';
+
+const ccCreds = { auth: { ...DEMO.confidential } };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` every 10 ms, at most `ms`. */
+async function until(ok: () => boolean, ms: number): Promise<void> {
+  for (let waited = 0; !ok(); waited += 10) {
+    if (waited >= ms) throw new Error(`condition not met within ${ms} ms`);
+    await sleep(10);
+  }
+}
+
+const tokenOf = (m: Record<string, unknown>) => (m.token as { access_token: string }).access_token;
+
+describe('get token under load', function () {
+  this.timeout(30_000);
+  let server: OAuthServer;
+  let loaded: Loaded | undefined;
+
+  beforeEach(async () => {
+    server = await startOAuthServer();
+  });
+  afterEach(async () => {
+    loaded = undefined;
+    await helper.unload();
+    await server.close();
+  });
+
+  async function start(lifetime: number) {
+    server.setLifetime(lifetime);
+    loaded = await load(
+      flowOf({ grantType: 'client_credentials', tokenUrl: server.tokenUrl }),
+      ccCreds,
+    );
+    loaded.send();
+    await loaded.settled(1);
+    const auth = loaded.node('auth') as AuthObjectNode;
+    const states: ManagerState[] = [];
+    auth.subscribe((s) => states.push(s));
+    return { l: loaded, auth, states };
+  }
+
+  it('fails no message while the cached token is valid during a server outage', async () => {
+    const { l, auth, states } = await start(3);
+    const before = server.requests.length;
+    server.failNext(1_000_000, 503);
+    // Send while the object still hands out its token (bounded: the token lasts 3 s).
+    let sent = 1;
+    for (let i = 0; i < 400 && auth.current(); i++) {
+      l.send({ payload: i });
+      sent++;
+      await sleep(20);
+    }
+    await l.settled(sent);
+    expect(sent).to.be.greaterThan(20);
+    expect(l.errors).to.have.length(0);
+    expect(new Set(l.out.map(tokenOf)).size).to.equal(1);
+
+    // The refresh started ahead of expiry gives up after the attempts the policy allows.
+    await until(() => states.some((s) => s.state === 'error'), 15_000);
+    expect(server.requests.length - before).to.equal(DEFAULT_RETRY.attempts);
+    expect(server.requests.slice(before).every((r) => r.status === 503)).to.equal(true);
+
+    // Once the server is back, the next message gets a new token.
+    server.failNext(0, 503);
+    l.send();
+    await l.settled(sent + 1);
+    expect(l.errors).to.have.length(0);
+    expect(tokenOf(l.out.at(-1)!)).to.not.equal(tokenOf(l.out[0]!));
+  });
+
+  it('hands the current token to a burst during a background refresh, with no second request', async () => {
+    const { l, states } = await start(2);
+    server.setLatency(500);
+    // The refresh starts at half the lifetime, ahead of expiry.
+    await until(() => states.some((s) => s.state === 'refreshing'), 5_000);
+    for (let i = 0; i < 500; i++) l.send({ payload: i });
+    await l.settled(501);
+    expect(l.errors).to.have.length(0);
+    expect(new Set(l.out.map(tokenOf))).to.deep.equal(new Set([tokenOf(l.out[0]!)]));
+    await until(() => states.at(-1)!.state === 'valid', 5_000);
+    expect(server.requests).to.have.length(2);
+    l.send();
+    await l.settled(502);
+    expect(tokenOf(l.out.at(-1)!)).to.not.equal(tokenOf(l.out[0]!));
+    expect(server.requests).to.have.length(2);
+  });
+});
