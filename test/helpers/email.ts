@@ -38,7 +38,7 @@ export function installEmailNode(userDir: string): void {
 export interface MailServer {
   port: number;
   mails: ParsedMail[];
-  /** Resolves once at least `n` mails arrived. */
+  /** Resolves once at least `n` mails arrived; fails after 20 s, naming what came. */
   received(n: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -66,7 +66,21 @@ export async function startMailServer(): Promise<MailServer> {
     port,
     mails,
     received: async (n) => {
-      while (mails.length < n) await new Promise<void>((r) => waiters.push(r));
+      const deadline = Date.now() + 20_000;
+      while (mails.length < n) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          const subjects = mails.map((m) => m.subject).join(' | ');
+          throw new Error(`expected ${n} mails, got ${mails.length}: ${subjects}`);
+        }
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+      }
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
