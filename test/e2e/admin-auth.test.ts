@@ -115,9 +115,15 @@ describe('admin routes with adminAuth on', function () {
   });
 
   it('lets a read-only user read the expiries but not run a test', async () => {
-    const list = await call('GET', '/auth-objects/expiries', 'reader');
-    expect(list.status).to.equal(200);
-    expect(((await list.json()) as { items: unknown[] }).items).to.have.length(1);
+    // The deploy answers before the object has started: ask until it is listed.
+    let items: unknown[] = [];
+    for (let i = 0; i < 50 && items.length === 0; i++) {
+      const list = await call('GET', '/auth-objects/expiries', 'reader');
+      expect(list.status).to.equal(200);
+      items = ((await list.json()) as { items: unknown[] }).items;
+      if (items.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(items).to.have.length(1);
     expect((await call('POST', '/auth-objects/test', 'reader')).status).to.equal(401);
     expect(server.requests).to.have.length(0);
   });
