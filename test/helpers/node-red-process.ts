@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { nodeRedDir } from './node-red-version';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -78,7 +79,7 @@ export async function startNodeRed(
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile],
+    [path.join(nodeRedDir, 'red.js'), '--userDir', userDir, '--settings', settingsFile],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_RED_ENABLE_PROJECTS: '' } },
   );
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
