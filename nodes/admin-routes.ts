@@ -27,8 +27,16 @@ const SETTINGS: (keyof RawSettings)[] = [
   'timeout',
   'refreshBefore',
   'cooldown',
+  'assertionAlg',
+  'keyId',
 ];
-const CREDENTIALS: (keyof Credentials)[] = ['clientId', 'clientSecret', 'username', 'password'];
+const CREDENTIALS: (keyof Credentials)[] = [
+  'clientId',
+  'clientSecret',
+  'username',
+  'password',
+  'privateKey',
+];
 const MAX_BODY_CHARS = 64 * 1024;
 
 /** At most `limit` tests per `windowMs`, overall and per token endpoint host. */

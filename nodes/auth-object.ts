@@ -87,6 +87,7 @@ export = function (RED: NodeAPI) {
       clientSecret: { type: 'password' },
       username: { type: 'text' },
       password: { type: 'password' },
+      privateKey: { type: 'password' },
     },
   });
 };

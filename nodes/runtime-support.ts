@@ -66,8 +66,10 @@ export function createSupport(RED: NodeAPI): Support {
       status: err.status ?? '',
       description: err instanceof OAuthResponseError ? (err.error_description ?? '') : '',
     };
-    // HTTP statuses and bad responses keep the core's specific wording.
-    if (err.kind === 'http' || err.kind === 'bad-response') return err.message;
+    // HTTP statuses, bad responses and a failed signature keep the core's specific wording.
+    if (err.kind === 'http' || err.kind === 'bad-response' || err.kind === 'config') {
+      return err.message;
+    }
     return t(`errors.${err.kind}`, params, err.message);
   }
 

@@ -3,17 +3,22 @@
  * made. Produces the normalised settings the token manager runs on, or the
  * first problem as a {@link ConfigError} naming the field.
  */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from './errors';
 
 export type GrantType = 'password' | 'client_credentials';
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type ClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
+export type AssertionAlg = 'RS256' | 'ES256';
 
 export const GRANT_TYPES: readonly GrantType[] = ['password', 'client_credentials'];
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
   'none',
+  'private_key_jwt',
 ];
+export const ASSERTION_ALGS: readonly AssertionAlg[] = ['RS256', 'ES256'];
 
 /** Body parameters the node sets itself; an extra parameter may not override them. */
 export const RESERVED_PARAMS = new Set([
@@ -33,6 +38,8 @@ export interface Credentials {
   clientSecret?: string;
   username?: string;
   password?: string;
+  /** PEM private key for `private_key_jwt`. */
+  privateKey?: string;
 }
 
 /** Settings as they come from the editor (any field may be missing or of the wrong type). */
@@ -47,6 +54,15 @@ export interface RawSettings {
   timeout?: unknown;
   refreshBefore?: unknown;
   cooldown?: unknown;
+  assertionAlg?: unknown;
+  keyId?: unknown;
+}
+
+/** How a `private_key_jwt` client signs its assertions (RFC 7523 §2.2). */
+export interface AssertionSettings {
+  alg: AssertionAlg;
+  keyId: string;
+  key: KeyObject;
 }
 
 export interface Settings {
@@ -59,6 +75,8 @@ export interface Settings {
   timeoutMs: number;
   refreshBeforeMs: number;
   cooldownMs: number;
+  /** Present exactly when `clientAuth` is `private_key_jwt`. */
+  assertion?: AssertionSettings;
   credentials: Required<Pick<Credentials, 'clientId'>> & Credentials;
 }
 
@@ -187,7 +205,10 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
   const clientId = text(c.clientId);
   const needsId = !(grantType === 'password' && clientAuth === 'none');
   if (needsId && !clientId) throw new ConfigError('clientId', 'required', 'clientId is required');
-  if (clientAuth !== 'none' && !c.clientSecret) {
+  let assertion: AssertionSettings | undefined;
+  if (clientAuth === 'private_key_jwt') {
+    assertion = assertionSettings(raw, c.privateKey);
+  } else if (clientAuth !== 'none' && !c.clientSecret) {
     throw new ConfigError('clientSecret', 'required', 'clientSecret is required');
   }
   if (grantType === 'password') {
@@ -206,6 +227,7 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
     refreshBeforeMs:
       seconds('refreshBefore', raw.refreshBefore, DEFAULTS.refreshBefore, 0, 86400) * 1000,
     cooldownMs: seconds('cooldown', raw.cooldown, DEFAULTS.cooldown, 0, 86400) * 1000,
+    ...(assertion ? { assertion } : {}),
     credentials: {
       clientId,
       clientSecret: c.clientSecret,
@@ -213,4 +235,42 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
       password: c.password,
     },
   };
+}
+
+/**
+ * The key and algorithm of a `private_key_jwt` client, checked at deploy: the
+ * PEM must parse as a private key of the algorithm's type (RSA of at least
+ * 2048 bits for RS256, P-256 for ES256). Errors never quote the key.
+ * https://www.rfc-editor.org/rfc/rfc7518#section-3.1
+ */
+function assertionSettings(raw: RawSettings, pem: string | undefined): AssertionSettings {
+  const alg = (text(raw.assertionAlg) || 'RS256') as AssertionAlg;
+  if (!ASSERTION_ALGS.includes(alg)) {
+    throw new ConfigError('assertionAlg', 'option', `assertionAlg "${alg}" is not supported`, {
+      value: alg,
+    });
+  }
+  if (!pem || !pem.trim()) {
+    throw new ConfigError('privateKey', 'required', 'privateKey is required');
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem.trim(), format: 'pem' });
+  } catch {
+    throw new ConfigError('privateKey', 'key', 'privateKey is not a PEM private key', { alg });
+  }
+  const d = key.asymmetricKeyDetails;
+  const fits =
+    alg === 'RS256'
+      ? key.asymmetricKeyType === 'rsa' && (d?.modulusLength ?? 0) >= 2048
+      : key.asymmetricKeyType === 'ec' && d?.namedCurve === 'prime256v1';
+  if (!fits) {
+    throw new ConfigError(
+      'privateKey',
+      'key-alg',
+      `privateKey does not fit ${alg} (RS256 needs an RSA key of at least 2048 bits, ES256 a P-256 key)`,
+      { alg },
+    );
+  }
+  return { alg, keyId: text(raw.keyId), key };
 }

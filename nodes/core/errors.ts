@@ -106,4 +106,6 @@ export type ConfigErrorReason =
   | 'param-name'
   | 'param-reserved'
   | 'param-value'
-  | 'reference';
+  | 'reference'
+  | 'key'
+  | 'key-alg';

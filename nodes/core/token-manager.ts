@@ -4,6 +4,7 @@
  * retries of transient failures, and a pause after permanent failures so a
  * wrong password is not tried again and again (accounts get locked).
  */
+import { authenticate } from './client-assertion';
 import type { Settings } from './config';
 import { AuthError } from './errors';
 import type { Transport } from './http';
@@ -201,8 +202,11 @@ export class TokenManager {
       if (this.closed) throw closedError();
       try {
         this.requests++;
-        const res = await this.transport.send(req, this.s.timeoutMs, this.abort.signal);
-        return processTokenResponse(res, this.clock.now(), this.s.scope, this.secrets(req));
+        // Signed per attempt: a client assertion is single use.
+        const sent = this.s.assertion ? await authenticate(this.s, req, this.clock.now()) : req;
+        if (this.closed) throw closedError();
+        const res = await this.transport.send(sent, this.s.timeoutMs, this.abort.signal);
+        return processTokenResponse(res, this.clock.now(), this.s.scope, this.secrets(sent));
       } catch (err) {
         const e = toAuthError(err);
         if (!e.transient || attempt >= this.retry.attempts || this.closed) throw e;
@@ -215,8 +219,11 @@ export class TokenManager {
   private secrets(req: TokenRequest): string[] {
     const c = this.s.credentials;
     const list = [c.password, c.clientSecret, this.refreshToken];
-    const sent = new URLSearchParams(req.body).get('refresh_token');
-    if (sent) list.push(sent);
+    const body = new URLSearchParams(req.body);
+    for (const name of ['refresh_token', 'client_assertion']) {
+      const sent = body.get(name);
+      if (sent) list.push(sent);
+    }
     return list.filter((s): s is string => typeof s === 'string' && s.length > 0);
   }
 

@@ -38,7 +38,15 @@ const CLIENT_AUTH: Record<ClientAuthMethod, ClientAuth> = {
   none(body, _headers, id) {
     if (id) body.set('client_id', id);
   },
+  // RFC 7523 §2.2: the assertion itself is signed per attempt, see client-assertion.ts.
+  private_key_jwt(body, _headers, id) {
+    body.set('client_id', id);
+    body.set('client_assertion_type', JWT_BEARER);
+  },
 };
+
+/** https://www.rfc-editor.org/rfc/rfc7523#section-2.2 */
+export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** The full grant: `password` or `client_credentials`. */
 export function grantRequest(s: Settings): TokenRequest {
