@@ -1,0 +1,98 @@
+/**
+ * An editor in a language the package ships no messages for. Node-RED's own texts come in
+ * that language; ours must fall back to en-US: palette labels, the config node's form, the
+ * help and the sidebar tab, with no message key shown instead of a text.
+ */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+
+const root = path.resolve(__dirname, '../..');
+const userDir = path.join(root, 'test-output/browser-lang-user');
+const shots = path.join(root, 'test-output/browser-shots');
+
+for (const [locale, deploy] of [
+  ['de-DE', 'Übernahme'],
+  ['fr-FR', 'Déployer'],
+] as const) {
+  describe(`the editor in ${locale}`, function () {
+    this.timeout(180_000);
+    let nr: NodeRed;
+    let browser: Browser;
+    let page: Page;
+    const pageErrors: string[] = [];
+
+    before(async () => {
+      fs.rmSync(userDir, { recursive: true, force: true });
+      fs.mkdirSync(shots, { recursive: true });
+      installPacked(userDir);
+      nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
+      browser = await chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      });
+      page = await browser.newPage({ locale, viewport: { width: 1400, height: 1000 } });
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(nr.url);
+      await page.waitForSelector('.red-ui-palette-node[data-palette-type="auth-get-token"]');
+    });
+    after(async () => {
+      await browser?.close();
+      await nr?.stop();
+    });
+    afterEach(async function () {
+      if (this.currentTest?.state === 'failed') {
+        await page.screenshot({ path: path.join(shots, `FAILED-lang-${locale}.png`) });
+      }
+      expect(pageErrors, 'errors in the page').to.deep.equal([]);
+    });
+
+    it(`shows Node-RED's own texts in ${locale}`, async () => {
+      expect(await page.textContent('#red-ui-header-button-deploy')).to.contain(deploy);
+    });
+
+    it('shows our palette labels in English', async () => {
+      const labels = await page.$$eval(
+        '.red-ui-palette-node[data-palette-type^="auth-"] .red-ui-palette-label',
+        (els) => els.map((e) => e.textContent?.replace(/\s+/g, ' ').trim()),
+      );
+      expect(labels).to.have.members(['get token', 'expiry check']);
+    });
+
+    it('shows the sidebar tab and the auth object form in English', async () => {
+      const tabs = await page.$$eval('#red-ui-sidebar .red-ui-tab', (els) =>
+        els.map((e) => e.textContent?.trim() ?? ''),
+      );
+      expect(tabs.join('|')).to.contain('auth objects');
+
+      // A get token node on the workspace, then the form for a new auth object.
+      await page.dragAndDrop(
+        '.red-ui-palette-node[data-palette-type="auth-get-token"]',
+        '#red-ui-workspace-chart',
+        { targetPosition: { x: 300, y: 200 } },
+      );
+      await page.evaluate(() => {
+        const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+        RED.editor.edit(RED.nodes.filterNodes({ type: 'auth-get-token' })[0]);
+      });
+      const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
+      await page.waitForSelector(addConfig);
+      await page.click(addConfig);
+      await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+      const tray = await page.textContent('.red-ui-tray:last-of-type');
+      expect(tray).to.contain('Token URL');
+      expect(tray, 'an untranslated message key').to.not.match(/auth-object\.(label|tip)\./);
+      await page.screenshot({ path: path.join(shots, `lang-${locale}-auth-object.png`) });
+    });
+
+    it('shows the help of our nodes in English', async () => {
+      const help = await page.evaluate(
+        () => document.querySelector('script[data-help-name="auth-get-token"]')?.textContent,
+      );
+      expect(help).to.be.a('string');
+      expect(help as string).to.contain('msg.token');
+    });
+  });
+}
