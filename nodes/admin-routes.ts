@@ -29,6 +29,7 @@ const SETTINGS: (keyof RawSettings)[] = [
   'cooldown',
   'assertionAlg',
   'keyId',
+  'issuer',
 ];
 const CREDENTIALS: (keyof Credentials)[] = [
   'clientId',

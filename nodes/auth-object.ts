@@ -2,7 +2,7 @@ import type { Node, NodeAPI } from 'node-red';
 import { registerAdminRoutes } from './admin-routes';
 import type { AuthObjectNode, StateListener } from './auth-object-api';
 import { validateSettings, type Credentials } from './core/config';
-import { ConfigError } from './core/errors';
+import { ConfigError, type AuthError } from './core/errors';
 import { parseEntryDate, type ExpiryEntry } from './core/expiry';
 import { createTransport } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
@@ -32,6 +32,13 @@ export = function (RED: NodeAPI) {
         transport: createTransport(support.transportOptions(config)),
         onState: setState,
       });
+      if (settings.discovery) {
+        // At deploy, so a wrong issuer shows red at once; the result is kept for every request.
+        const m = manager;
+        m.endpoint().catch((err: unknown) => {
+          if (state.state === 'idle') setState({ state: 'error', error: err as AuthError });
+        });
+      }
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       configError = err;

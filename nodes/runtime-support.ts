@@ -42,7 +42,7 @@ export function endpointLabel(config: RawSettings): string {
       ? config.grantType
       : 'client_credentials';
   try {
-    return `${grant} @ ${new URL(String(config.tokenUrl)).host}`;
+    return `${grant} @ ${new URL(String(config.tokenUrl || config.issuer)).host}`;
   } catch {
     return grant;
   }
@@ -66,8 +66,9 @@ export function createSupport(RED: NodeAPI): Support {
       status: err.status ?? '',
       description: err instanceof OAuthResponseError ? (err.error_description ?? '') : '',
     };
-    // HTTP statuses, bad responses and a failed signature keep the core's specific wording.
-    if (err.kind === 'http' || err.kind === 'bad-response' || err.kind === 'config') {
+    // These keep the core's specific wording (a status, what was wrong with the document).
+    const own = ['http', 'bad-response', 'config', 'discovery'];
+    if (own.includes(err.kind)) {
       return err.message;
     }
     return t(`errors.${err.kind}`, params, err.message);

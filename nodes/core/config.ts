@@ -56,6 +56,7 @@ export interface RawSettings {
   cooldown?: unknown;
   assertionAlg?: unknown;
   keyId?: unknown;
+  issuer?: unknown;
 }
 
 /** How a `private_key_jwt` client signs its assertions (RFC 7523 §2.2). */
@@ -75,6 +76,11 @@ export interface Settings {
   timeoutMs: number;
   refreshBeforeMs: number;
   cooldownMs: number;
+  /**
+   * Present when the token endpoint is to be discovered from `issuer` (no token
+   * URL typed); `tokenUrl` then holds the issuer until discovery replaces it.
+   */
+  discovery?: { issuer: URL; text: string; allowInsecureHttp: boolean };
   /** Present exactly when `clientAuth` is `private_key_jwt`. */
   assertion?: AssertionSettings;
   credentials: Required<Pick<Credentials, 'clientId'>> & Credentials;
@@ -161,7 +167,17 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
     });
   }
   const insecure = raw.allowInsecureHttp === true || raw.allowInsecureHttp === 'true';
-  const tokenUrl = parseEndpoint('tokenUrl', raw.tokenUrl, insecure);
+  const issuerText = text(raw.issuer);
+  const issuer = issuerText ? parseEndpoint('issuer', issuerText, insecure) : undefined;
+  if (issuer && issuer.search) {
+    throw new ConfigError('issuer', 'url', 'issuer must not contain a query');
+  }
+  // A typed token URL wins; without one the issuer's discovery document names it.
+  const discovery =
+    issuer && !text(raw.tokenUrl)
+      ? { issuer, text: issuerText, allowInsecureHttp: insecure }
+      : undefined;
+  const tokenUrl = discovery ? issuer! : parseEndpoint('tokenUrl', raw.tokenUrl, insecure);
   const refreshTokenUrl = text(raw.refreshTokenUrl)
     ? parseEndpoint('refreshTokenUrl', raw.refreshTokenUrl, insecure)
     : tokenUrl;
@@ -228,6 +244,7 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
       seconds('refreshBefore', raw.refreshBefore, DEFAULTS.refreshBefore, 0, 86400) * 1000,
     cooldownMs: seconds('cooldown', raw.cooldown, DEFAULTS.cooldown, 0, 86400) * 1000,
     ...(assertion ? { assertion } : {}),
+    ...(discovery ? { discovery } : {}),
     credentials: {
       clientId,
       clientSecret: c.clientSecret,

@@ -14,6 +14,7 @@ export type ErrorKind =
   | 'tls' // certificate not trusted, expired, wrong host
   | 'bad-response' // not JSON, missing access_token, too large, ...
   | 'config'
+  | 'discovery' // the issuer's OpenID discovery document could not be used
   | 'closed';
 
 export class AuthError extends Error {

@@ -147,9 +147,9 @@ export function createTransport(opts: TransportOptions = {}): Transport {
         const agent = await agentFor(req.url);
         const res = await axios.request<Buffer>({
           url: req.url.href,
-          method: 'POST',
+          method: req.method ?? 'POST',
           headers: req.headers,
-          data: req.body,
+          ...(req.method === 'GET' ? {} : { data: req.body }),
           responseType: 'arraybuffer',
           transformResponse: [(d: Buffer) => d],
           validateStatus: () => true,

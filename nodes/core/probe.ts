@@ -8,7 +8,15 @@ import type { Transport } from './http';
 import { TokenManager } from './token-manager';
 
 export type ProbeResult =
-  | { ok: true; tokenType: string; expiresIn: number; scope: string; refreshToken: boolean }
+  | {
+      ok: true;
+      tokenType: string;
+      expiresIn: number;
+      scope: string;
+      refreshToken: boolean;
+      /** The token endpoint used: typed, or discovered from the issuer. */
+      tokenEndpoint: string;
+    }
   | { ok: false; error: AuthError };
 
 export async function probeToken(settings: Settings, transport: Transport): Promise<ProbeResult> {
@@ -25,6 +33,7 @@ export async function probeToken(settings: Settings, transport: Transport): Prom
       expiresIn: Math.round((t.expiresAtMs - Date.now()) / 1000),
       scope: t.scope,
       refreshToken: manager.hasRefreshToken,
+      tokenEndpoint: manager.tokenUrl?.href ?? '',
     };
   } catch (err) {
     const error =

@@ -6,6 +6,7 @@
  */
 import { authenticate } from './client-assertion';
 import type { Settings } from './config';
+import { discover, withTokenEndpoint } from './discovery';
 import { AuthError } from './errors';
 import type { Transport } from './http';
 import { grantRequest, refreshRequest, type TokenRequest } from './token-request';
@@ -66,7 +67,9 @@ const systemClock: Clock = { now: () => Date.now() };
 export class TokenManager {
   /** HTTP attempts made, for tests and benchmarks. */
   requests = 0;
-  private readonly s: Settings;
+  /** Replaced once, when discovery finds the token endpoint. */
+  private s: Settings;
+  private discovering: Promise<URL> | undefined;
   private readonly transport: Transport;
   private readonly clock: Clock;
   private readonly retry: RetryPolicy;
@@ -88,6 +91,30 @@ export class TokenManager {
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.random = opts.random ?? Math.random;
     this.onState = opts.onState ?? (() => {});
+  }
+
+  /** The token endpoint: typed, or discovered; undefined while discovery is pending. */
+  get tokenUrl(): URL | undefined {
+    return this.s.discovery ? undefined : this.s.tokenUrl;
+  }
+
+  /**
+   * The token endpoint, read once from the issuer's discovery document when no
+   * token URL was typed. A failed discovery is tried again by the next call.
+   */
+  endpoint(): Promise<URL> {
+    if (!this.s.discovery) return Promise.resolve(this.s.tokenUrl);
+    this.discovering ??= discover(this.s, this.transport, this.abort.signal).then(
+      (found) => {
+        this.s = withTokenEndpoint(this.s, found);
+        return found.tokenEndpoint;
+      },
+      (err: unknown) => {
+        this.discovering = undefined;
+        throw err;
+      },
+    );
+    return this.discovering;
   }
 
   /** Whether the server issued a refresh token (its value never leaves the manager). */
@@ -157,6 +184,7 @@ export class TokenManager {
       had ? { state: 'refreshing', expiresAt: had.pub.expiresAtMs } : { state: 'requesting' },
     );
     try {
+      if (this.s.discovery) await this.endpoint();
       let set: TokenSet | undefined;
       if (this.refreshToken) {
         try {

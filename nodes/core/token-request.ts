@@ -8,6 +8,8 @@
 import type { ClientAuthMethod, Settings } from './config';
 
 export interface TokenRequest {
+  /** POST unless said otherwise (discovery reads with GET). */
+  method?: 'GET' | 'POST';
   url: URL;
   headers: Record<string, string>;
   body: string;

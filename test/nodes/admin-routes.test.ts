@@ -63,6 +63,7 @@ describe('admin routes', function () {
       expiresIn: 3600,
       scope: 'read write',
       refreshToken: true,
+      tokenEndpoint: server.tokenUrl,
     });
     expect(server.requests).to.have.length(1);
   });

@@ -1,0 +1,105 @@
+/**
+ * OpenID Connect Discovery: the token endpoint read from the issuer's
+ * `/.well-known/openid-configuration`, so users type the issuer once.
+ * https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+ */
+import { parseEndpoint, type Settings } from './config';
+import { AuthError, ConfigError } from './errors';
+import type { Transport } from './http';
+
+/** A discovery document is a few KB; anything much larger is not one. */
+export const MAX_DISCOVERY_BYTES = 256 * 1024;
+
+export interface Discovered {
+  tokenEndpoint: URL;
+  /** `token_endpoint_auth_methods_supported`, when the server lists them. */
+  authMethods?: string[];
+}
+
+function failed(why: string, transient = false): AuthError {
+  return new AuthError('discovery', 'DISCOVERY_FAILED', `OpenID discovery failed: ${why}`, {
+    transient,
+  });
+}
+
+/** Where the document is: the issuer with `/.well-known/openid-configuration` appended (§4). */
+export function discoveryUrl(issuer: URL): URL {
+  const url = new URL(issuer.href);
+  url.pathname = `${url.pathname.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  url.search = '';
+  return url;
+}
+
+/**
+ * Reads the issuer's discovery document: 200, a JSON object of bounded size,
+ * `issuer` exactly the configured one (§4.3), and a `token_endpoint` that passes
+ * the same https rule as a typed token URL. Errors are `DISCOVERY_FAILED`.
+ */
+export async function discover(
+  s: Settings,
+  transport: Transport,
+  signal: AbortSignal,
+): Promise<Discovered> {
+  const d = s.discovery;
+  if (!d) throw failed('no issuer is set');
+  let res;
+  try {
+    res = await transport.send(
+      {
+        method: 'GET',
+        url: discoveryUrl(d.issuer),
+        headers: { Accept: 'application/json' },
+        body: '',
+      },
+      s.timeoutMs,
+      signal,
+    );
+  } catch (err) {
+    const e = err instanceof AuthError ? err : undefined;
+    if (e?.kind === 'closed') throw e;
+    throw failed(
+      `the issuer could not be reached (${e?.code ?? 'ENETWORK'})`,
+      e?.transient ?? true,
+    );
+  }
+  if (res.status !== 200) {
+    throw failed(`the issuer answered HTTP ${res.status}`, res.status >= 500 || res.status === 429);
+  }
+  if (res.body.length > MAX_DISCOVERY_BYTES) throw failed('the document is too large');
+  let doc: Record<string, unknown>;
+  try {
+    const v: unknown = JSON.parse(res.body.toString('utf8'));
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error();
+    doc = v as Record<string, unknown>;
+  } catch {
+    throw failed('the document is not a JSON object');
+  }
+  if (doc.issuer !== d.text) {
+    const claimed = typeof doc.issuer === 'string' ? doc.issuer.slice(0, 200) : 'none';
+    throw failed(`the document names issuer "${claimed}", not "${d.text}"`);
+  }
+  let tokenEndpoint: URL;
+  try {
+    tokenEndpoint = parseEndpoint('token_endpoint', doc.token_endpoint, d.allowInsecureHttp);
+  } catch (err) {
+    throw failed(
+      err instanceof ConfigError ? err.message : 'the document has no usable token_endpoint',
+    );
+  }
+  const methods = doc.token_endpoint_auth_methods_supported;
+  return {
+    tokenEndpoint,
+    ...(Array.isArray(methods)
+      ? { authMethods: methods.filter((m): m is string => typeof m === 'string') }
+      : {}),
+  };
+}
+
+/** The settings with the discovered token endpoint in place (refresh URL too, unless typed). */
+export function withTokenEndpoint(s: Settings, found: Discovered): Settings {
+  const refreshTokenUrl =
+    s.refreshTokenUrl === s.tokenUrl ? found.tokenEndpoint : s.refreshTokenUrl;
+  const next: Settings = { ...s, tokenUrl: found.tokenEndpoint, refreshTokenUrl };
+  delete next.discovery;
+  return next;
+}
