@@ -10,6 +10,7 @@ import type { AuthObjectNode } from './auth-object-api';
 import { validateSettings, type Credentials, type RawSettings } from './core/config';
 import { ConfigError } from './core/errors';
 import { runCheck } from './core/expiry-report';
+import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
 import { probeToken } from './core/probe';
 import { endpointLabel, type Support } from './runtime-support';
@@ -103,7 +104,10 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
         else if (typeof v === 'string') creds[k] = env(v) as string;
       }
       try {
-        const settings = validateSettings(raw, creds);
+        const transportOptions = support.transportOptions(b);
+        const settings = validateSettings(raw, creds, {
+          clientCertNotAfter: clientCertNotAfter(transportOptions.tls),
+        });
         const host = settings.tokenUrl.host;
         const wait = global.take(['*']) || limiter.take([host]);
         if (wait > 0) {
@@ -119,7 +123,7 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
           });
           return;
         }
-        const transport = createTransport(support.transportOptions(b));
+        const transport = createTransport(transportOptions);
         const result = await probeToken(settings, transport);
         if (result.ok) res.json(result);
         else

@@ -4,6 +4,7 @@ import type { AuthObjectNode, StateListener } from './auth-object-api';
 import { validateSettings, type Credentials } from './core/config';
 import { ConfigError, type AuthError } from './core/errors';
 import { parseEntryDate, type ExpiryEntry } from './core/expiry';
+import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
 import { createSupport, endpointLabel, type AuthObjectDef } from './runtime-support';
@@ -25,11 +26,16 @@ export = function (RED: NodeAPI) {
       for (const l of listeners) l(s);
     };
 
+    let certNotAfter: number | undefined;
     try {
-      const settings = validateSettings(config, this.credentials as Credentials);
+      const transportOptions = support.transportOptions(config);
+      certNotAfter = clientCertNotAfter(transportOptions.tls);
+      const settings = validateSettings(config, this.credentials as Credentials, {
+        clientCertNotAfter: certNotAfter,
+      });
       manager = new TokenManager({
         settings,
-        transport: createTransport(support.transportOptions(config)),
+        transport: createTransport(transportOptions),
         onState: setState,
       });
       if (settings.discovery) {
@@ -46,7 +52,23 @@ export = function (RED: NodeAPI) {
       this.error(describe(err));
     }
 
-    const entries: ExpiryEntry[] = Array.isArray(config.expiries) ? config.expiries : [];
+    const typed: ExpiryEntry[] = Array.isArray(config.expiries) ? config.expiries : [];
+    // The client certificate's notAfter is an expiry like any other, without typing it.
+    const entries: ExpiryEntry[] =
+      certNotAfter === undefined
+        ? typed
+        : [
+            ...typed,
+            {
+              expiresAt: new Date(certNotAfter).toISOString(),
+              appliesTo: ['clientCertificate'],
+              note: t(
+                'expiry.certificate',
+                {},
+                'client certificate of the TLS configuration (read from the certificate)',
+              ),
+            },
+          ];
     entries.forEach((e, i) => {
       // Remembered per entry: the expiry checks after this deploy do not parse it again.
       const parsed = parseEntryDate(e);

@@ -8,7 +8,7 @@ import { ConfigError } from './errors';
 
 export type GrantType = 'password' | 'client_credentials';
 export type ClientAuthMethod =
-  'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
+  'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt' | 'tls_client_auth';
 export type AssertionAlg = 'RS256' | 'ES256';
 
 export const GRANT_TYPES: readonly GrantType[] = ['password', 'client_credentials'];
@@ -17,6 +17,7 @@ export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   'client_secret_post',
   'none',
   'private_key_jwt',
+  'tls_client_auth',
 ];
 export const ASSERTION_ALGS: readonly AssertionAlg[] = ['RS256', 'ES256'];
 
@@ -81,6 +82,11 @@ export interface Settings {
    * URL typed); `tokenUrl` then holds the issuer until discovery replaces it.
    */
   discovery?: { issuer: URL; text: string; allowInsecureHttp: boolean };
+  /**
+   * When the TLS configuration has a client certificate: its `notAfter` (epoch
+   * ms); a token request after it fails at once with `CLIENT_CERT_EXPIRED`.
+   */
+  clientCertNotAfter?: number;
   /** Present exactly when `clientAuth` is `private_key_jwt`. */
   assertion?: AssertionSettings;
   credentials: Required<Pick<Credentials, 'clientId'>> & Credentials;
@@ -152,8 +158,18 @@ function seconds(field: string, value: unknown, fallback: number, min: number, m
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
+/** What the TLS configuration offers, as far as validation needs to know. */
+export interface TlsContext {
+  /** `notAfter` (epoch ms) of the client certificate, when there is one with its key. */
+  clientCertNotAfter?: number;
+}
+
 /** Validates settings and credentials; throws the first problem as a ConfigError. */
-export function validateSettings(raw: RawSettings, creds: Credentials | undefined): Settings {
+export function validateSettings(
+  raw: RawSettings,
+  creds: Credentials | undefined,
+  tls: TlsContext = {},
+): Settings {
   const grantType = (text(raw.grantType) || 'client_credentials') as GrantType;
   if (!GRANT_TYPES.includes(grantType)) {
     throw new ConfigError('grantType', 'option', `grantType "${grantType}" is not supported`, {
@@ -224,6 +240,15 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
   let assertion: AssertionSettings | undefined;
   if (clientAuth === 'private_key_jwt') {
     assertion = assertionSettings(raw, c.privateKey);
+  } else if (clientAuth === 'tls_client_auth') {
+    // RFC 8705 §2: the TLS handshake authenticates the client; no secret is sent.
+    if (tls.clientCertNotAfter === undefined) {
+      throw new ConfigError(
+        'tls',
+        'client-cert',
+        'tls_client_auth needs a TLS configuration with a client certificate and its key',
+      );
+    }
   } else if (clientAuth !== 'none' && !c.clientSecret) {
     throw new ConfigError('clientSecret', 'required', 'clientSecret is required');
   }
@@ -245,6 +270,7 @@ export function validateSettings(raw: RawSettings, creds: Credentials | undefine
     cooldownMs: seconds('cooldown', raw.cooldown, DEFAULTS.cooldown, 0, 86400) * 1000,
     ...(assertion ? { assertion } : {}),
     ...(discovery ? { discovery } : {}),
+    ...(tls.clientCertNotAfter !== undefined ? { clientCertNotAfter: tls.clientCertNotAfter } : {}),
     credentials: {
       clientId,
       clientSecret: c.clientSecret,

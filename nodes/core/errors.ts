@@ -109,4 +109,5 @@ export type ConfigErrorReason =
   | 'param-value'
   | 'reference'
   | 'key'
-  | 'key-alg';
+  | 'key-alg'
+  | 'client-cert';

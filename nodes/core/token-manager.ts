@@ -230,6 +230,15 @@ export class TokenManager {
       if (this.closed) throw closedError();
       try {
         this.requests++;
+        const notAfter = this.s.clientCertNotAfter;
+        if (notAfter !== undefined && this.clock.now() >= notAfter) {
+          // A configuration problem to fix (renew the certificate), not a server's verdict.
+          throw new AuthError(
+            'config',
+            'CLIENT_CERT_EXPIRED',
+            `the client certificate of the TLS configuration expired on ${new Date(notAfter).toISOString()}`,
+          );
+        }
         // Signed per attempt: a client assertion is single use.
         const sent = this.s.assertion ? await authenticate(this.s, req, this.clock.now()) : req;
         if (this.closed) throw closedError();

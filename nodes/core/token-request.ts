@@ -40,6 +40,10 @@ const CLIENT_AUTH: Record<ClientAuthMethod, ClientAuth> = {
   none(body, _headers, id) {
     if (id) body.set('client_id', id);
   },
+  // RFC 8705 §2.1: the certificate in the TLS handshake is the proof; client_id says who.
+  tls_client_auth(body, _headers, id) {
+    body.set('client_id', id);
+  },
   // RFC 7523 §2.2: the assertion itself is signed per attempt, see client-assertion.ts.
   private_key_jwt(body, _headers, id) {
     body.set('client_id', id);
