@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
-import { installEmailNode, startMailServer, type MailServer } from '../helpers/email';
+import { emailNode, installEmailNode, startMailServer, type MailServer } from '../helpers/email';
 import { deploy, installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-user');
@@ -225,21 +225,7 @@ describe('the packed package in a real Node-RED', function () {
         y: 100,
         wires: [['mail'], ['res']],
       },
-      {
-        id: 'mail',
-        type: 'e-mail',
-        z: 'tab',
-        server: '127.0.0.1',
-        port: String(smtp.port),
-        secure: false,
-        tls: false,
-        authtype: 'NONE',
-        name: '',
-        credentials: { userid: 'node-red@example.com', password: '' },
-        x: 500,
-        y: 100,
-        wires: [],
-      },
+      emailNode(smtp.port),
       { id: 'res', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
     ];
     await deploy(nr, flows(20));

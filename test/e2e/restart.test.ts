@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
-import { installEmailNode, startMailServer, type MailServer } from '../helpers/email';
+import { emailNode, installEmailNode, startMailServer, type MailServer } from '../helpers/email';
 import { deploy, installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-restart');
@@ -57,21 +57,7 @@ describe('restarts with a persistent context store', function () {
       wires: [['chk']],
     },
     { id: 'chk', type: 'auth-expiry-check', z: 'tab', x: 300, y: 100, wires: [['mail'], ['res1']] },
-    {
-      id: 'mail',
-      type: 'e-mail',
-      z: 'tab',
-      server: '127.0.0.1',
-      port: String(smtp.port),
-      secure: false,
-      tls: false,
-      authtype: 'NONE',
-      name: '',
-      credentials: { userid: 'node-red@example.com', password: '' },
-      x: 500,
-      y: 100,
-      wires: [],
-    },
+    emailNode(smtp.port),
     { id: 'res1', type: 'http response', z: 'tab', name: responseName, x: 500, y: 160, wires: [] },
     {
       id: 'in2',

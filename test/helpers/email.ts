@@ -35,6 +35,28 @@ export function installEmailNode(userDir: string): void {
   fs.symlinkSync(emailNodePackage(), link, 'dir');
 }
 
+/**
+ * An `e-mail` node on tab `tab` sending to this machine's SMTP server without login,
+ * its To field empty so `msg.to` decides the recipients.
+ */
+export function emailNode(port: number, tab = 'tab'): Record<string, unknown> {
+  return {
+    id: 'mail',
+    type: 'e-mail',
+    z: tab,
+    server: '127.0.0.1',
+    port: String(port),
+    secure: false,
+    tls: false,
+    authtype: 'NONE',
+    name: '',
+    credentials: { userid: 'node-red@example.com', password: '' },
+    x: 500,
+    y: 100,
+    wires: [],
+  };
+}
+
 export interface MailServer {
   port: number;
   mails: ParsedMail[];
