@@ -73,13 +73,14 @@ for (const [locale, deploy] of [
         '#red-ui-workspace-chart',
         { targetPosition: { x: 300, y: 200 } },
       );
+      // What the + (or pencil) next to "Auth object" does, without a click that can land
+      // while the tray still slides in.
       await page.evaluate(() => {
         const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-        RED.editor.edit(RED.nodes.filterNodes({ type: 'auth-get-token' })[0]);
+        const node = RED.nodes.filterNodes({ type: 'auth-get-token' })[0];
+        RED.editor.edit(node);
+        RED.editor.editConfig('auth', 'auth-object', '_ADD_', 'node-input', node);
       });
-      const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
-      await page.waitForSelector(addConfig);
-      await page.click(addConfig);
       await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
       const tray = await page.textContent('.red-ui-tray:last-of-type');
       expect(tray).to.contain('Token URL');
