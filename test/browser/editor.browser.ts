@@ -96,8 +96,19 @@ describe('the editor in a real browser', function () {
     // "Add new auth object" next to the select (Node-RED 4: a + button; 3.x: the pencil).
     const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
     await page.waitForSelector(addConfig);
-    await page.click(addConfig);
-    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+    // A click while the tray is still sliding in can be lost: try again, a bounded few times.
+    for (let attempt = 1; ; attempt++) {
+      await page.click(addConfig);
+      try {
+        await page.waitForSelector('#node-config-input-tokenUrl', {
+          state: 'visible',
+          timeout: 5000,
+        });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     await page.selectOption('#node-config-input-grantType', 'client_credentials');
     expect(await page.isVisible('#node-config-input-username')).to.equal(false);
     expect(await page.isVisible('#node-config-input-password')).to.equal(false);
