@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
@@ -47,17 +48,7 @@ describe('the editor in a real browser', function () {
     installPacked(userDir);
     server = await startOAuthServer();
     nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(nr.url);

@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const root = path.resolve(__dirname, '../..');
@@ -29,10 +30,7 @@ for (const [locale, deploy] of [
       fs.mkdirSync(shots, { recursive: true });
       installPacked(userDir);
       nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
-      browser = await chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await launchChromium();
       page = await browser.newPage({ locale, viewport: { width: 1400, height: 1000 } });
       page.on('pageerror', (e) => pageErrors.push(e.message));
       await page.goto(nr.url);

@@ -3,22 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { emailNode, installEmailNode, startMailServer, type MailServer } from '../helpers/email';
-import { deploy, installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+import {
+  deploy,
+  fetchRouted,
+  installPacked,
+  startNodeRed,
+  type NodeRed,
+} from '../helpers/node-red-process';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-user');
 const conf = DEMO.confidential;
 const user = DEMO.user;
 const WRONG = 'wrong-e2e-Pw!77';
-
-/** Deploys start asynchronously: the http in routes appear a moment later. */
-async function until200(url: string, nr: NodeRed): Promise<Response> {
-  for (let i = 0; i < 50; i++) {
-    const res = await fetch(url);
-    if (res.status !== 404) return res;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} stayed 404:\n${nr.output()}`);
-}
 
 describe('the packed package in a real Node-RED', function () {
   this.timeout(120_000);
@@ -158,7 +154,7 @@ describe('the packed package in a real Node-RED', function () {
       { id: 'res2', type: 'http response', z: 'tab', x: 500, y: 300, wires: [] },
     ]);
 
-    const ok = await until200(`${nr.url}/e2e`, nr);
+    const ok = await fetchRouted(nr, '/e2e');
     expect(ok.status).to.equal(200);
     expect(await ok.json()).to.include({ ok: true });
     expect(server.apiRequests.at(-1)!.authorization).to.match(/^Bearer /);
@@ -229,7 +225,7 @@ describe('the packed package in a real Node-RED', function () {
       { id: 'res', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
     ];
     await deploy(nr, flows(20));
-    const summary = (await (await until200(`${nr.url}/check`, nr)).json()) as {
+    const summary = (await (await fetchRouted(nr, '/check')).json()) as {
       severity: string;
     }[];
     expect(summary.map((i) => i.severity)).to.deep.equal(['expired', 'critical', 'warning', 'ok']);

@@ -3,7 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { emailNode, installEmailNode, startMailServer, type MailServer } from '../helpers/email';
-import { deploy, installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+import {
+  deploy,
+  fetchRouted,
+  installPacked,
+  startNodeRed,
+  type NodeRed,
+} from '../helpers/node-red-process';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-restart');
 const conf = DEMO.confidential;
@@ -13,16 +19,6 @@ function dateIn(days: number): string {
   const d = new Date(Date.now() + days * 86_400_000);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
-async function get(nr: NodeRed, route: string): Promise<Response> {
-  // Routes of a fresh deploy or start appear a moment after it answers.
-  for (let i = 0; i < 50; i++) {
-    const res = await fetch(`${nr.url}${route}`, { signal: AbortSignal.timeout(10_000) });
-    if (res.status !== 404) return res;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${route} stayed 404`);
 }
 
 describe('restarts with a persistent context store', function () {
@@ -94,9 +90,9 @@ describe('restarts with a persistent context store', function () {
   it('keeps configuration, credentials and reminder memory across a partial redeploy and a restart', async () => {
     nr = await startNodeRed(userDir, settings);
     await deploy(nr, flows('first'));
-    expect((await get(nr, '/check')).status).to.equal(200);
+    expect((await fetchRouted(nr, '/check')).status).to.equal(200);
     await smtp.received(2);
-    expect((await get(nr, '/token')).status).to.equal(200);
+    expect((await fetchRouted(nr, '/token')).status).to.equal(200);
 
     // Only a changed node is redeployed: the check node keeps its memory.
     const res = await fetch(`${nr.url}/flows`, {
@@ -112,7 +108,7 @@ describe('restarts with a persistent context store', function () {
     // The deploy answers before the changed nodes are started again; a message meanwhile
     // would meet a stopped http response node.
     await new Promise((r) => setTimeout(r, 500));
-    await get(nr, '/check');
+    await fetchRouted(nr, '/check');
     await quiet(2);
 
     await nr.stop();
@@ -122,10 +118,10 @@ describe('restarts with a persistent context store', function () {
       name?: string;
     }[];
     expect(flowsAfter.find((n) => n.id === 'res1')?.name).to.equal('renamed');
-    await get(nr, '/check');
+    await fetchRouted(nr, '/check');
     await quiet(2);
     // Credentials came back from flows_cred.json: a token without redeploying.
-    const token = await get(nr, '/token');
+    const token = await fetchRouted(nr, '/token');
     expect(token.status).to.equal(200);
     expect(fs.readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8')).to.not.contain(
       conf.clientSecret,

@@ -126,3 +126,16 @@ export async function deploy(nr: NodeRed, flows: unknown[]): Promise<void> {
   });
   if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
 }
+
+/**
+ * GET `route`, asked again while it answers 404: a deploy or start answers before its
+ * `http in` routes exist. Each request is bounded, so a message lost in a flow fails fast.
+ */
+export async function fetchRouted(nr: NodeRed, route: string): Promise<Response> {
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${nr.url}${route}`, { signal: AbortSignal.timeout(10_000) });
+    if (res.status !== 404) return res;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${route} stayed 404:\n${nr.output()}`);
+}
