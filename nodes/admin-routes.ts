@@ -2,139 +2,250 @@
  * The package's admin HTTP routes, behind the editor's permissions:
  * - POST /auth-objects/test      (auth-object.write) one token request with the form's values
  * - GET  /auth-objects/expiries  (auth-object.read)  every deployed object's expiries, sorted
- * Neither returns nor logs a secret or a token.
+ * Neither returns nor logs a secret or a token. Test connection is reachable by users who
+ * may not read the stored secrets: see core/test-form.ts for when it may use them.
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
-import type { NodeAPI } from 'node-red';
+import type { NodeAPI, NodeDef } from 'node-red';
 import type { AuthObjectNode } from './auth-object-api';
-import { validateSettings, type Credentials, type RawSettings } from './core/config';
-import { ConfigError } from './core/errors';
+import { exceeds } from './core/bounded';
+import { validateSettings, type Credentials } from './core/config';
+import { AuthError, ConfigError } from './core/errors';
 import { runCheck } from './core/expiry-report';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
 import { probeToken } from './core/probe';
+import { RateLimiter, type Budget } from './core/rate-limit';
+import {
+  FORM_SETTINGS,
+  resolveTestForm,
+  type DeployedObject,
+  type FormValues,
+} from './core/test-form';
 import { endpointLabel, type Support } from './runtime-support';
 
-/** Node-RED sends this in place of a password field the user did not change. */
-const UNCHANGED = '__PWRD__';
-const SETTINGS: (keyof RawSettings)[] = [
-  'grantType',
-  'tokenUrl',
-  'allowInsecureHttp',
-  'refreshTokenUrl',
-  'scope',
-  'clientAuth',
-  'extraParams',
-  'timeout',
-  'refreshBefore',
-  'cooldown',
-  'assertionAlg',
-  'keyId',
-  'issuer',
-];
-const CREDENTIALS: (keyof Credentials)[] = [
-  'clientId',
-  'clientSecret',
-  'username',
-  'password',
-  'privateKey',
-];
-const MAX_BODY_CHARS = 64 * 1024;
+/** A Test connection form is a few KB: anything deeper or larger is not one. */
+const BODY_BOUNDS = { maxDepth: 6, maxValues: 2000, maxChars: 64 * 1024 };
+/** Longest a test may wait for the server, whatever the form's timeout says. */
+const MAX_TEST_TIMEOUT_MS = 30_000;
+const MINUTE = 60_000;
 
-/** At most `limit` tests per `windowMs`, overall and per token endpoint host. */
-export class RateLimit {
-  private readonly hits = new Map<string, number[]>();
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
+/**
+ * Budgets of Test connection. Tests the token server refuses (a wrong secret) are the
+ * scarce ones: servers lock accounts after a few. Each user has a budget of their own
+ * inside the overall one, so one user cannot use up another's.
+ */
+export const TEST_LIMITS = {
+  /** Tests per user, any server (discovery requests included). */
+  user: { limit: 20, windowMs: MINUTE },
+  /** Tests of all users together. */
+  all: { limit: 60, windowMs: MINUTE },
+  /** Tests of all users against one token endpoint (resolved address and port). */
+  endpoint: { limit: 30, windowMs: MINUTE },
+  /** Refused tests per user against one token endpoint. */
+  refusedUser: { limit: 5, windowMs: 15 * MINUTE },
+  /** Refused tests of all users against one token endpoint. */
+  refused: { limit: 10, windowMs: 15 * MINUTE },
+} as const;
 
-  /** Milliseconds to wait, or 0 after recording the hit. */
-  take(keys: string[], now = Date.now()): number {
-    let wait = 0;
-    for (const key of keys) {
-      const list = (this.hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
-      this.hits.set(key, list);
-      if (list.length >= this.limit) wait = Math.max(wait, list[0]! + this.windowMs - now);
-    }
-    if (wait > 0) return wait;
-    for (const key of keys) this.hits.get(key)!.push(now);
-    return 0;
+type LimitName = keyof typeof TEST_LIMITS;
+
+const budget = (name: LimitName, who: string): Budget => ({
+  name,
+  key: `${name} ${who}`,
+  ...TEST_LIMITS[name],
+});
+
+/**
+ * Where a token request really goes: the resolved address and port, so host names,
+ * issuers and spellings of one server share its budget. Undecidable (a proxy resolves
+ * it, or DNS fails) falls back to the host name.
+ */
+async function endpointKey(url: URL): Promise<string> {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(host)) return `${host}:${port}`;
+  try {
+    const timeout = new Promise<never>((_r, reject) => setTimeout(reject, 3000).unref());
+    const { address } = await Promise.race([lookup(host), timeout]);
+    return `${address}:${port}`;
+  } catch {
+    return `${host}:${port}`;
   }
 }
 
-const ENV_FIELD = /^\$\{(\S+)\}$/;
-/** A field whose whole value is `${NAME}`, as Node-RED substitutes it at deploy. */
-function env(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  const m = ENV_FIELD.exec(value);
-  return m && process.env[m[1]!] !== undefined ? process.env[m[1]!] : value;
+/** A refusal by the token server: the kind of failure that counts towards a lock-out. */
+const refused = (e: AuthError) => !e.transient && (e.kind === 'oauth' || e.kind === 'http');
+
+interface TestAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  retryAfter?: number;
 }
 
 export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
-  const limiter = new RateLimit(5, 60_000);
-  const global = new RateLimit(20, 60_000);
+  const limiter = new RateLimiter();
+  const t = support.t;
+
+  /** The deployed auth-object with this id, or undefined: no other node's credentials. */
+  function deployedObject(id: unknown): DeployedObject | undefined {
+    if (typeof id !== 'string' || !id) return undefined;
+    const live = RED.nodes.getNode(id) as AuthObjectNode | null;
+    if (!live || live.type !== 'auth-object' || typeof live.deployedConfig !== 'function') {
+      return undefined;
+    }
+    let raw: NodeDef | undefined;
+    RED.nodes.eachNode((n) => {
+      if (n.id === id && n.type === 'auth-object') raw = n;
+    });
+    if (!raw) return undefined;
+    return {
+      raw: raw as FormValues,
+      resolved: live.deployedConfig() as FormValues,
+      rawCredentials: (RED.nodes.getCredentials(id) ?? {}) as Credentials,
+      resolvedCredentials: (live.credentials ?? {}) as Credentials,
+    };
+  }
+
+  function limited(b: Budget, waitMs: number): TestAnswer {
+    const seconds = Math.ceil(waitMs / 1000);
+    return {
+      status: 429,
+      retryAfter: seconds,
+      body: {
+        ok: false,
+        code: 'RATE_LIMITED',
+        limit: b.name,
+        message: t(
+          `test.limit.${b.name}`,
+          { seconds, limit: b.limit, minutes: Math.round(b.windowMs / MINUTE) },
+          `too many tests (${b.name}); try again in ${seconds} s`,
+        ),
+      },
+    };
+  }
+
+  async function test(body: unknown, user: string): Promise<TestAnswer> {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      return {
+        status: 400,
+        body: { ok: false, code: 'BAD_REQUEST', message: 'expected a JSON object' },
+      };
+    }
+    const excess = exceeds(body, BODY_BOUNDS);
+    if (excess) {
+      return {
+        status: 413,
+        body: {
+          ok: false,
+          code: 'BAD_REQUEST',
+          message: excess === 'depth' ? 'request nested too deep' : 'request too large',
+        },
+      };
+    }
+    const b = body as Record<string, unknown>;
+    const form: FormValues = {};
+    for (const k of FORM_SETTINGS) form[k] = b[k];
+    const sentCreds =
+      b.credentials && typeof b.credentials === 'object' && !Array.isArray(b.credentials)
+        ? (b.credentials as Record<string, unknown>)
+        : {};
+    const resolution = resolveTestForm(form, sentCreds, deployedObject(b.id));
+    if (!resolution.ok) {
+      const message =
+        resolution.code === 'SECRET_REQUIRED'
+          ? t(
+              resolution.changed.length ? 'test.secretRequired' : 'test.secretRequiredNew',
+              {
+                fields: resolution.fields.map((f) => t(`label.${f}`, {}, f)).join(', '),
+                changed: resolution.changed.map((f) => t(`label.${f}`, {}, f)).join(', '),
+              },
+              'type the secret again',
+            )
+          : t(
+              'test.envUnresolved',
+              { field: t(`label.${resolution.field}`, {}, resolution.field) },
+              'deploy first: ${NAME} is resolved only as deployed',
+            );
+      const { ok, code, ...rest } = resolution;
+      return { status: 200, body: { ok, code, ...rest, message } };
+    }
+
+    const own = limiter.reserve([budget('user', user), budget('all', '*')]);
+    if (!own.ok) return limited(own.budget, own.waitMs);
+    let transport;
+    let settings;
+    try {
+      const transportOptions = support.transportOptions(resolution.settings);
+      settings = validateSettings(resolution.settings, resolution.credentials, {
+        clientCertNotAfter: clientCertNotAfter(transportOptions.tls),
+      });
+      settings = { ...settings, timeoutMs: Math.min(settings.timeoutMs, MAX_TEST_TIMEOUT_MS) };
+      transport = createTransport(transportOptions);
+    } catch (err) {
+      own.release();
+      if (!(err instanceof ConfigError)) throw err;
+      return {
+        status: 200,
+        body: { ok: false, code: err.code, field: err.field, message: support.describe(err) },
+      };
+    }
+
+    let turnedAway: TestAnswer | undefined;
+    let refusedSlot: (() => void) | undefined;
+    const result = await probeToken(settings, transport, async (endpoint) => {
+      const key = await endpointKey(endpoint);
+      const any = limiter.reserve([budget('endpoint', key)]);
+      if (!any.ok) {
+        turnedAway = limited(any.budget, any.waitMs);
+        return false;
+      }
+      const scarce = limiter.reserve([
+        budget('refusedUser', `${user} ${key}`),
+        budget('refused', key),
+      ]);
+      if (!scarce.ok) {
+        any.release();
+        turnedAway = limited(scarce.budget, scarce.waitMs);
+        return false;
+      }
+      refusedSlot = scarce.release;
+      return true;
+    });
+    if (!result.ok && !result.error) {
+      own.release();
+      return turnedAway!;
+    }
+    // Only a refusal keeps its slot in the refused budgets.
+    if (result.ok || !refused(result.error)) refusedSlot?.();
+    if (result.ok) return { status: 200, body: result };
+    return {
+      status: 200,
+      body: { ok: false, code: result.error.code, message: support.describe(result.error) },
+    };
+  }
 
   RED.httpAdmin.post(
     '/auth-objects/test',
     RED.auth.needsPermission('auth-object.write'),
-    async (req: Request, res: Response) => {
-      const body: unknown = req.body;
-      if (!body || typeof body !== 'object' || Array.isArray(body)) {
-        res.status(400).json({ ok: false, code: 'BAD_REQUEST', message: 'expected a JSON object' });
-        return;
-      }
-      if (JSON.stringify(body).length > MAX_BODY_CHARS) {
-        res.status(413).json({ ok: false, code: 'BAD_REQUEST', message: 'request too large' });
-        return;
-      }
-      const b = body as Record<string, unknown>;
-      const id = typeof b.id === 'string' ? b.id : '';
-      const raw: RawSettings = {};
-      for (const k of SETTINGS) raw[k] = env(b[k]);
-      const given = (
-        b.credentials && typeof b.credentials === 'object' ? b.credentials : {}
-      ) as Record<string, unknown>;
-      const stored = (id && (RED.nodes.getCredentials(id) as Credentials | undefined)) || {};
-      const creds: Credentials = {};
-      for (const k of CREDENTIALS) {
-        const v = given[k];
-        // Unchanged secret fields use what the deployed node has.
-        if (v === UNCHANGED || v === undefined) creds[k] = stored[k];
-        else if (typeof v === 'string') creds[k] = env(v) as string;
-      }
-      try {
-        const transportOptions = support.transportOptions(b);
-        const settings = validateSettings(raw, creds, {
-          clientCertNotAfter: clientCertNotAfter(transportOptions.tls),
+    (req: Request, res: Response) => {
+      const user = (req as Request & { user?: { username?: unknown } }).user?.username;
+      test(req.body, typeof user === 'string' ? user : '')
+        .then((a) => {
+          if (a.retryAfter) res.setHeader('Retry-After', String(a.retryAfter));
+          res.status(a.status).json(a.body);
+        })
+        .catch(() => {
+          if (!res.headersSent) {
+            res.status(500).json({
+              ok: false,
+              code: 'EUNKNOWN',
+              message: t('errors.unknown', {}, 'test failed'),
+            });
+          }
         });
-        const host = settings.tokenUrl.host;
-        const wait = global.take(['*']) || limiter.take([host]);
-        if (wait > 0) {
-          res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-          res.status(429).json({
-            ok: false,
-            code: 'RATE_LIMITED',
-            message: support.t(
-              'test.rateLimited',
-              { seconds: Math.ceil(wait / 1000) },
-              'too many tests; try again shortly',
-            ),
-          });
-          return;
-        }
-        const transport = createTransport(transportOptions);
-        const result = await probeToken(settings, transport);
-        if (result.ok) res.json(result);
-        else
-          res.json({ ok: false, code: result.error.code, message: support.describe(result.error) });
-      } catch (err) {
-        if (!(err instanceof ConfigError)) {
-          res.status(500).json({ ok: false, code: 'EUNKNOWN', message: 'test failed' });
-          return;
-        }
-        res.json({ ok: false, code: err.code, field: err.field, message: support.describe(err) });
-      }
     },
   );
 
@@ -142,34 +253,38 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     '/auth-objects/expiries',
     RED.auth.needsPermission('auth-object.read'),
     (_req: Request, res: Response) => {
-      const objects: { id: string; name: string; endpoint: string }[] = [];
-      const infos = [];
-      const ids: string[] = [];
-      RED.nodes.eachNode((n) => {
-        if (n.type === 'auth-object') ids.push(n.id);
-      });
-      for (const id of ids) {
-        const live = RED.nodes.getNode(id) as AuthObjectNode | null;
-        if (!live || typeof live.expiryInfo !== 'function') continue;
-        const info = live.expiryInfo();
-        infos.push(info);
-        objects.push({
-          id: info.id,
-          name: info.name,
-          endpoint: info.endpoint ?? endpointLabel({}),
-        });
+      try {
+        res.json(expiries());
+      } catch {
+        res.status(500).json({ code: 'EUNKNOWN' });
       }
-      const result = runCheck(infos, Date.now(), { warnDays: 30, criticalDays: 7 });
-      res.json({
-        objects,
-        items: result.findings.map((f) => ({ ...f.item, dateOnly: f.detail.dateOnly })),
-        invalid: result.invalid.map((i) => ({
-          authObject: { id: i.object.id, name: i.object.name },
-          appliesTo: i.appliesTo,
-          expiresAt: String(i.raw ?? ''),
-          reason: i.reason,
-        })),
-      });
     },
   );
+
+  function expiries() {
+    const objects: { id: string; name: string; endpoint: string }[] = [];
+    const infos = [];
+    const ids: string[] = [];
+    RED.nodes.eachNode((n) => {
+      if (n.type === 'auth-object') ids.push(n.id);
+    });
+    for (const id of ids) {
+      const live = RED.nodes.getNode(id) as AuthObjectNode | null;
+      if (!live || typeof live.expiryInfo !== 'function') continue;
+      const info = live.expiryInfo();
+      infos.push(info);
+      objects.push({ id: info.id, name: info.name, endpoint: info.endpoint ?? endpointLabel({}) });
+    }
+    const result = runCheck(infos, Date.now(), { warnDays: 30, criticalDays: 7 });
+    return {
+      objects,
+      items: result.findings.map((f) => ({ ...f.item, dateOnly: f.detail.dateOnly })),
+      invalid: result.invalid.map((i) => ({
+        authObject: { id: i.object.id, name: i.object.name },
+        appliesTo: i.appliesTo,
+        expiresAt: String(i.raw ?? ''),
+        reason: i.reason,
+      })),
+    };
+  }
 }

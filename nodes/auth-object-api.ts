@@ -16,4 +16,6 @@ export interface AuthObjectNode extends Node {
   describe(error: unknown): string;
   /** Name, owner and expiry entries, for the expiry check; no secrets. */
   expiryInfo(): CheckedObject;
+  /** The settings as deploy resolved them (`${NAME}` substituted), for Test connection. */
+  deployedConfig(): Readonly<Record<string, unknown>>;
 }

@@ -86,6 +86,8 @@ export = function (RED: NodeAPI) {
       entries,
     };
     node.expiryInfo = () => info;
+    const deployed = Object.freeze({ ...config });
+    node.deployedConfig = () => deployed;
 
     node.current = () => manager?.current();
     node.getToken = (forceRefresh) => {

@@ -102,6 +102,28 @@ export function isLoopbackHost(hostname: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
+/** Credential fields that hold a secret (password fields in the editor). */
+export const SECRET_CREDENTIALS = ['clientSecret', 'password', 'privateKey'] as const;
+export type SecretCredential = (typeof SECRET_CREDENTIALS)[number];
+
+/** The secrets a grant and client authentication send (or sign with). */
+export function secretsNeeded(grantType: string, clientAuth: string): SecretCredential[] {
+  const needed: SecretCredential[] = [];
+  if (clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') {
+    needed.push('clientSecret');
+  }
+  if (clientAuth === 'private_key_jwt') needed.push('privateKey');
+  if (grantType === 'password') needed.push('password');
+  return needed;
+}
+
+/** An unknown option: the message names the choices, never the value (it may be anything). */
+function optionError(field: string, options: readonly string[]): ConfigError {
+  return new ConfigError(field, 'option', `${field} must be one of ${options.join(', ')}`, {
+    options: options.join(', '),
+  });
+}
+
 function text(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
 }
@@ -172,15 +194,11 @@ export function validateSettings(
 ): Settings {
   const grantType = (text(raw.grantType) || 'client_credentials') as GrantType;
   if (!GRANT_TYPES.includes(grantType)) {
-    throw new ConfigError('grantType', 'option', `grantType "${grantType}" is not supported`, {
-      value: grantType,
-    });
+    throw optionError('grantType', GRANT_TYPES);
   }
   const clientAuth = (text(raw.clientAuth) || 'client_secret_basic') as ClientAuthMethod;
   if (!CLIENT_AUTH_METHODS.includes(clientAuth)) {
-    throw new ConfigError('clientAuth', 'option', `clientAuth "${clientAuth}" is not supported`, {
-      value: clientAuth,
-    });
+    throw optionError('clientAuth', CLIENT_AUTH_METHODS);
   }
   const insecure = raw.allowInsecureHttp === true || raw.allowInsecureHttp === 'true';
   const issuerText = text(raw.issuer);
@@ -234,22 +252,21 @@ export function validateSettings(
   }
 
   const c = creds ?? {};
+  const needed = secretsNeeded(grantType, clientAuth);
   const clientId = text(c.clientId);
   const needsId = !(grantType === 'password' && clientAuth === 'none');
   if (needsId && !clientId) throw new ConfigError('clientId', 'required', 'clientId is required');
   let assertion: AssertionSettings | undefined;
-  if (clientAuth === 'private_key_jwt') {
-    assertion = assertionSettings(raw, c.privateKey);
-  } else if (clientAuth === 'tls_client_auth') {
-    // RFC 8705 §2: the TLS handshake authenticates the client; no secret is sent.
-    if (tls.clientCertNotAfter === undefined) {
-      throw new ConfigError(
-        'tls',
-        'client-cert',
-        'tls_client_auth needs a TLS configuration with a client certificate and its key',
-      );
-    }
-  } else if (clientAuth !== 'none' && !c.clientSecret) {
+  if (needed.includes('privateKey')) assertion = assertionSettings(raw, c.privateKey);
+  // RFC 8705 §2: with tls_client_auth the TLS handshake authenticates the client.
+  if (clientAuth === 'tls_client_auth' && tls.clientCertNotAfter === undefined) {
+    throw new ConfigError(
+      'tls',
+      'client-cert',
+      'tls_client_auth needs a TLS configuration with a client certificate and its key',
+    );
+  }
+  if (needed.includes('clientSecret') && !c.clientSecret) {
     throw new ConfigError('clientSecret', 'required', 'clientSecret is required');
   }
   if (grantType === 'password') {
@@ -289,9 +306,7 @@ export function validateSettings(
 function assertionSettings(raw: RawSettings, pem: string | undefined): AssertionSettings {
   const alg = (text(raw.assertionAlg) || 'RS256') as AssertionAlg;
   if (!ASSERTION_ALGS.includes(alg)) {
-    throw new ConfigError('assertionAlg', 'option', `assertionAlg "${alg}" is not supported`, {
-      value: alg,
-    });
+    throw optionError('assertionAlg', ASSERTION_ALGS);
   }
   if (!pem || !pem.trim()) {
     throw new ConfigError('privateKey', 'required', 'privateKey is required');

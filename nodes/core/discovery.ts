@@ -6,6 +6,7 @@
 import { parseEndpoint, type Settings } from './config';
 import { AuthError, ConfigError } from './errors';
 import type { Transport } from './http';
+import { cleanOnly, type Redactor } from './redact';
 
 /** A discovery document is a few KB; anything much larger is not one. */
 export const MAX_DISCOVERY_BYTES = 256 * 1024;
@@ -39,6 +40,7 @@ export async function discover(
   s: Settings,
   transport: Transport,
   signal: AbortSignal,
+  redact: Redactor = cleanOnly,
 ): Promise<Discovered> {
   const d = s.discovery;
   if (!d) throw failed('no issuer is set');
@@ -75,8 +77,9 @@ export async function discover(
     throw failed('the document is not a JSON object');
   }
   if (doc.issuer !== d.text) {
-    const claimed = typeof doc.issuer === 'string' ? doc.issuer.slice(0, 200) : 'none';
-    throw failed(`the document names issuer "${claimed}", not "${d.text}"`);
+    // The server's text: one line, bounded, no secret (it may forge log lines otherwise).
+    const claimed = typeof doc.issuer === 'string' ? redact(doc.issuer, 200) : 'none';
+    throw failed(`the document names issuer "${claimed}", not "${redact(d.text, 500)}"`);
   }
   let tokenEndpoint: URL;
   try {

@@ -9,6 +9,7 @@ import type { Settings } from './config';
 import { discover, withTokenEndpoint } from './discovery';
 import { AuthError } from './errors';
 import type { Transport } from './http';
+import { createRedactor, type Redactor } from './redact';
 import { grantRequest, refreshRequest, type TokenRequest } from './token-request';
 import { processTokenResponse, type TokenSet } from './token-response';
 
@@ -104,7 +105,7 @@ export class TokenManager {
    */
   endpoint(): Promise<URL> {
     if (!this.s.discovery) return Promise.resolve(this.s.tokenUrl);
-    this.discovering ??= discover(this.s, this.transport, this.abort.signal).then(
+    this.discovering ??= discover(this.s, this.transport, this.abort.signal, this.redactor()).then(
       (found) => {
         this.s = withTokenEndpoint(this.s, found);
         return found.tokenEndpoint;
@@ -243,7 +244,7 @@ export class TokenManager {
         const sent = this.s.assertion ? await authenticate(this.s, req, this.clock.now()) : req;
         if (this.closed) throw closedError();
         const res = await this.transport.send(sent, this.s.timeoutMs, this.abort.signal);
-        return processTokenResponse(res, this.clock.now(), this.s.scope, this.secrets(sent));
+        return processTokenResponse(res, this.clock.now(), this.s.scope, this.redactor(sent));
       } catch (err) {
         const e = toAuthError(err);
         if (!e.transient || attempt >= this.retry.attempts || this.closed) throw e;
@@ -252,16 +253,29 @@ export class TokenManager {
     }
   }
 
-  /** What a server must not get to echo into errors. */
-  private secrets(req: TokenRequest): string[] {
+  /**
+   * Redacts every form of every secret this object sends (and its current access
+   * token) from server text, strips control characters and bounds the length.
+   */
+  redact(text: string, max?: number): string {
+    return this.redactor()(text, max);
+  }
+
+  /** A redactor for what a server must not get to echo: the secrets `sent` carried included. */
+  private redactor(sent?: TokenRequest): Redactor {
     const c = this.s.credentials;
-    const list = [c.password, c.clientSecret, this.refreshToken];
-    const body = new URLSearchParams(req.body);
-    for (const name of ['refresh_token', 'client_assertion']) {
-      const sent = body.get(name);
-      if (sent) list.push(sent);
+    const secrets = [c.password, c.clientSecret, this.refreshToken, this.token?.pub.access_token];
+    if (sent) {
+      const body = new URLSearchParams(sent.body);
+      for (const name of ['refresh_token', 'client_assertion']) secrets.push(body.get(name) ?? '');
     }
-    return list.filter((s): s is string => typeof s === 'string' && s.length > 0);
+    return createRedactor({
+      secrets,
+      pairs: [
+        [c.clientId, c.clientSecret],
+        [c.username, c.password],
+      ],
+    });
   }
 
   private backoff(attempt: number): number {

@@ -4,6 +4,7 @@
  * https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (error).
  */
 import { AuthError, OAuthResponseError } from './errors';
+import { cleanOnly, type Redactor } from './redact';
 
 export interface HttpResponse {
   status: number;
@@ -60,43 +61,43 @@ function parseJsonObject(body: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-function describe(res: HttpResponse): string {
+function describe(res: HttpResponse, redact: Redactor): string {
   const type = header(res.headers, 'content-type')?.split(';')[0]?.trim();
   if (!type) return '(no content type)';
   // Only a well-formed media type is repeated: the header is the server's text.
-  return /^[\w.+-]{1,40}\/[\w.+-]{1,80}$/.test(type) ? `(${type})` : '(unusual content type)';
-}
-
-/** Replaces every occurrence of a secret in server-provided text. */
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
+  if (!/^[\w.+-]{1,40}\/[\w.+-]{1,80}$/.test(type)) return '(unusual content type)';
+  return redact(type) === type ? `(${type})` : '(unusual content type)';
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
+/** Longest scope repeated to flows and Test connection, characters. */
+const MAX_SCOPE = 4096;
+
 function oauthError(
   obj: Record<string, unknown>,
   status: number,
-  secrets: readonly string[],
+  redact: Redactor,
   retryAfterMs?: number,
 ) {
   let code = str(obj.error);
   if (!code || !/^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(code)) return undefined;
   // A server that echoes what it was sent must not put a secret into logs or msg.error.
-  if (redact(code, secrets) !== code) code = 'server_error';
-  // A description is shown to users; keep it to one printable line of modest size.
-  const description =
-    redact(str(obj.error_description) ?? '', secrets)
-      .replace(/[^\x20-\x7e]/g, ' ')
-      .slice(0, 300) || undefined;
+  if (redact(code) !== code) code = 'server_error';
+  const description = redact(str(obj.error_description) ?? '') || undefined;
+  const uri = str(obj.error_uri);
   const transient =
     status === 429 || status >= 500 || code === 'temporarily_unavailable' || code === 'slow_down';
-  return new OAuthResponseError(code, description, str(obj.error_uri), status, {
-    transient,
-    retryAfterMs,
-  });
+  return new OAuthResponseError(
+    code,
+    description,
+    uri === undefined ? undefined : redact(uri),
+    status,
+    {
+      transient,
+      retryAfterMs,
+    },
+  );
 }
 
 /** Validates a token endpoint response; throws an {@link AuthError} for anything but a usable token. */
@@ -104,7 +105,7 @@ export function processTokenResponse(
   res: HttpResponse,
   now: number,
   requestedScope: string,
-  secrets: readonly string[] = [],
+  redact: Redactor = cleanOnly,
 ): TokenSet {
   const { status } = res;
   const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), now);
@@ -119,7 +120,7 @@ export function processTokenResponse(
     );
   }
   if (obj && obj.error !== undefined) {
-    const err = oauthError(obj, status, secrets, retryAfterMs);
+    const err = oauthError(obj, status, redact, retryAfterMs);
     if (err) throw err;
   }
   if (status < 200 || status >= 300) {
@@ -127,7 +128,7 @@ export function processTokenResponse(
     throw new AuthError(
       'http',
       `HTTP_${status}`,
-      `token endpoint answered HTTP ${status} ${describe(res)}`,
+      `token endpoint answered HTTP ${status} ${describe(res, redact)}`,
       { status, transient, retryAfterMs },
     );
   }
@@ -135,7 +136,7 @@ export function processTokenResponse(
     throw new AuthError(
       'bad-response',
       'BAD_RESPONSE',
-      `token endpoint answered HTTP ${status} but the body is not a JSON object ${describe(res)}`,
+      `token endpoint answered HTTP ${status} but the body is not a JSON object ${describe(res, redact)}`,
       { status },
     );
   }
@@ -151,7 +152,12 @@ export function processTokenResponse(
   // It goes into an HTTP header: only visible ASCII is safe there.
   if (!/^[\x21-\x7e]+$/.test(accessToken)) throw bad('has an access_token with invalid characters');
   const tokenType = obj.token_type === undefined ? 'Bearer' : obj.token_type;
-  if (typeof tokenType !== 'string' || !/^[\x21-\x7e]+$/.test(tokenType)) {
+  // It goes into the Authorization header: a type holding a secret would carry it along.
+  if (
+    typeof tokenType !== 'string' ||
+    !/^[\x21-\x7e]{1,100}$/.test(tokenType) ||
+    redact(tokenType) !== tokenType
+  ) {
     throw bad('has an invalid token_type');
   }
   let lifetime: number;
@@ -162,8 +168,9 @@ export function processTokenResponse(
     if (!Number.isFinite(n) || n < 0) throw bad('has an expires_in that is not a number ≥ 0');
     lifetime = Math.min(n, MAX_LIFETIME);
   }
-  const scope = obj.scope === undefined ? requestedScope : obj.scope;
-  if (typeof scope !== 'string') throw bad('has a scope that is not text');
+  const granted = obj.scope === undefined ? requestedScope : obj.scope;
+  if (typeof granted !== 'string') throw bad('has a scope that is not text');
+  const scope = redact(granted, MAX_SCOPE);
   const refreshToken = obj.refresh_token;
   if (refreshToken !== undefined && (typeof refreshToken !== 'string' || !refreshToken)) {
     throw bad('has an invalid refresh_token');

@@ -118,8 +118,8 @@ describe('OpenID discovery against a broken issuer', () => {
       const result = await probeToken(settings, createTransport());
       expect(result.ok).to.equal(false);
       if (result.ok) return;
-      expect(result.error.code).to.equal('DISCOVERY_FAILED');
-      expect(result.error.message).to.match(reason);
+      expect(result.error?.code).to.equal('DISCOVERY_FAILED');
+      expect(result.error?.message).to.match(reason);
     });
   }
 });
