@@ -27,6 +27,11 @@ export class RateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** Buckets held: bounded by the keys used within the longest window (about). */
+  get size(): number {
+    return this.buckets.size;
+  }
+
   /** One slot in each budget, or none at all and the budget that is full. */
   reserve(budgets: readonly Budget[]): Reservation {
     const now = this.now();

@@ -46,6 +46,12 @@ function percentAll(s: string): string {
   return out;
 }
 
+/** encodeURIComponent, which throws on a lone surrogate; UTF-8 sends those as U+FFFD. */
+const uriEncode = (s: string) =>
+  encodeURIComponent(
+    s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
+
 /** `application/x-www-form-urlencoded` as URLSearchParams writes it (space as `+`). */
 const formEncode = (s: string) => new URLSearchParams([['', s]]).toString().slice(1);
 
@@ -53,7 +59,7 @@ function jsonForms(s: string): string[] {
   const plain = JSON.stringify(s).slice(1, -1);
   // Servers that write ASCII-only JSON escape every other character as \uXXXX.
   const ascii = plain.replace(
-    /[^\x20-\x7e]/g,
+    /[^\u0000-\u007f]/g, // eslint-disable-line no-control-regex
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
   return [plain, ascii, plain.replace(/\//g, '\\/'), ascii.replace(/\//g, '\\/')];
@@ -71,10 +77,11 @@ export function secretForms(secret: string): string[] {
   const form = formEncode(secret);
   const forms = [
     secret,
-    encodeURIComponent(secret),
+    uriEncode(secret),
     form,
     form.replace(/\+/g, '%20'),
     percentAll(secret),
+    [...utf8(secret)].map(hex).join(''),
     ...jsonForms(secret),
     ...base64Forms(secret),
   ];
@@ -86,7 +93,7 @@ export function pairForms(id: string, secret: string): string[] {
   return [
     ...base64Forms(`${id}:${secret}`),
     ...base64Forms(`${formEncode(id)}:${formEncode(secret)}`),
-    ...base64Forms(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`),
+    ...base64Forms(`${uriEncode(id)}:${uriEncode(secret)}`),
   ];
 }
 

@@ -223,4 +223,64 @@ describe('the editor in a real browser', function () {
     await shot('sidebar-opens-object');
     await page.click('#node-config-dialog-cancel');
   });
+
+  it('asks to type the stored secrets again when the token URL changed, and sends nothing', async () => {
+    const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
+    const id = flows.find((n) => n.type === 'auth-object')!.id as string;
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
+    await page.evaluate((objectId) => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.editor.editConfig('', 'auth-object', objectId);
+    }, id);
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+    expect(await page.inputValue('#node-config-input-tokenUrl')).to.equal(server.tokenUrl);
+    // The stored secrets stay as Node-RED's placeholder: only the destination changes.
+    await page.fill('#node-config-input-tokenUrl', 'http://127.0.0.1:9/token');
+    await page.locator('#node-config-input-tokenUrl').blur();
+    const before = server.requests.length;
+    await page.click('#auth-object-test-button');
+    await page.waitForSelector('#auth-object-test-result[data-result="failure"]');
+    expect(await page.textContent('#auth-object-test-result')).to.contain('SECRET_REQUIRED');
+    const hints = page.locator('.auth-object-secret-hint');
+    expect(
+      await hints.evaluateAll((els) => els.map((e) => e.getAttribute('data-field'))),
+    ).to.have.members(['clientSecret', 'password']);
+    const secretHint = page.locator('.auth-object-secret-hint[data-field="clientSecret"]');
+    expect(await secretHint.isVisible()).to.equal(true);
+    expect(await secretHint.textContent()).to.contain(
+      'Type this again to test with the changed settings',
+    );
+    // The hint sits in the client secret's row, and the input is marked.
+    expect(
+      await secretHint.evaluate(
+        (el) => !!el.closest('.form-row')?.querySelector('#node-config-input-clientSecret'),
+      ),
+    ).to.equal(true);
+    expect(await page.getAttribute('#node-config-input-clientSecret', 'class')).to.contain(
+      'auth-object-secret-needed',
+    );
+    expect(server.requests.length, 'a token request was sent').to.equal(before);
+    await shot('test-connection-secret-required');
+
+    // Typing into a marked field clears its hint only.
+    await page.fill('#node-config-input-clientSecret', conf.clientSecret);
+    expect(
+      await page.locator('.auth-object-secret-hint[data-field="clientSecret"]').count(),
+    ).to.equal(0);
+    expect(await page.getAttribute('#node-config-input-clientSecret', 'class')).to.not.contain(
+      'auth-object-secret-needed',
+    );
+    expect(await page.locator('.auth-object-secret-hint[data-field="password"]').count()).to.equal(
+      1,
+    );
+
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
+    const dirty = await page.evaluate(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return RED.nodes.dirty();
+    });
+    expect(dirty, 'the cancelled edit left changes to deploy').to.equal(false);
+    expect(server.requests.length, 'a token request was sent').to.equal(before);
+  });
 });

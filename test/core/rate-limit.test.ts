@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { RateLimiter, type Budget } from '../../nodes/core/rate-limit';
+
+const budget = (name: string, limit: number, windowMs = 60_000): Budget => ({
+  name,
+  key: name,
+  limit,
+  windowMs,
+});
+
+describe('test budgets', () => {
+  let now = 0;
+  const limiter = () => new RateLimiter(() => now);
+  beforeEach(() => (now = 1_000_000));
+
+  it('turns a test away once a budget is full, naming the budget and the wait', () => {
+    const l = limiter();
+    for (let i = 0; i < 3; i++) expect(l.reserve([budget('user', 3)]).ok).to.equal(true);
+    now += 10_000;
+    const r = l.reserve([budget('user', 3)]);
+    expect(r.ok).to.equal(false);
+    if (!r.ok) {
+      expect(r.budget.name).to.equal('user');
+      expect(r.waitMs).to.equal(50_000);
+    }
+  });
+
+  it('takes nothing from any budget for a test it turns away', () => {
+    const l = limiter();
+    const small = budget('endpoint', 1);
+    const big = budget('all', 10);
+    expect(l.reserve([small, big]).ok).to.equal(true);
+    for (let i = 0; i < 20; i++) expect(l.reserve([small, big]).ok).to.equal(false);
+    // Only the first test counts against the big budget: 9 more fit.
+    for (let i = 0; i < 9; i++) expect(l.reserve([big]).ok).to.equal(true);
+    expect(l.reserve([big]).ok).to.equal(false);
+  });
+
+  it('gives a slot back when it is released, once', () => {
+    const l = limiter();
+    const b = budget('refused', 2);
+    const first = l.reserve([b]);
+    expect(first.ok && l.reserve([b]).ok).to.equal(true);
+    expect(l.reserve([b]).ok).to.equal(false);
+    if (first.ok) {
+      first.release();
+      first.release();
+    }
+    expect(l.reserve([b]).ok).to.equal(true);
+    expect(l.reserve([b]).ok).to.equal(false);
+  });
+
+  it('frees slots as the window slides', () => {
+    const l = limiter();
+    const b = budget('user', 2, 1000);
+    l.reserve([b]);
+    now += 600;
+    l.reserve([b]);
+    expect(l.reserve([b]).ok).to.equal(false);
+    now += 401;
+    expect(l.reserve([b]).ok).to.equal(true);
+  });
+
+  it('forgets buckets nobody used for a window, so many keys cost no lasting memory', () => {
+    const l = limiter();
+    for (let i = 0; i < 3000; i++) l.reserve([{ ...budget('endpoint', 1, 1000), key: `k${i}` }]);
+    now += 2000;
+    l.reserve([budget('user', 1, 1000)]);
+    expect(l.size).to.be.at.most(2);
+  });
+});

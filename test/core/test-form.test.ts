@@ -1,0 +1,147 @@
+import { expect } from 'chai';
+import {
+  DESTINATION_FIELDS,
+  UNCHANGED,
+  resolveTestForm,
+  type DeployedObject,
+  type FormValues,
+} from '../../nodes/core/test-form';
+
+/** A deployed password-grant object whose token URL and password come from the environment. */
+const deployed: DeployedObject = {
+  raw: {
+    grantType: 'password',
+    tokenUrl: '${TOKEN_URL}',
+    issuer: '',
+    refreshTokenUrl: '',
+    clientAuth: 'client_secret_basic',
+    allowInsecureHttp: false,
+    tls: '',
+    proxy: '',
+    extraParams: [{ name: 'audience', value: 'api' }],
+    scope: 'read',
+  },
+  resolved: {
+    grantType: 'password',
+    tokenUrl: 'https://idp.example.com/token',
+    issuer: '',
+    refreshTokenUrl: '',
+    clientAuth: 'client_secret_basic',
+    allowInsecureHttp: false,
+    tls: '',
+    proxy: '',
+    extraParams: [{ name: 'audience', value: 'api' }],
+    scope: 'read',
+  },
+  rawCredentials: { clientId: 'app', clientSecret: 's3cret', username: 'ann', password: '${PW}' },
+  resolvedCredentials: {
+    clientId: 'app',
+    clientSecret: 's3cret',
+    username: 'ann',
+    password: 'from-env',
+  },
+};
+const unchangedCreds = {
+  clientId: 'app',
+  clientSecret: UNCHANGED,
+  username: 'ann',
+  password: UNCHANGED,
+};
+const form = (change: FormValues = {}): FormValues => ({ ...deployed.raw, ...change });
+
+/** A different value for each destination field. */
+const CHANGES: Record<(typeof DESTINATION_FIELDS)[number], FormValues | { clientId: string }> = {
+  grantType: { grantType: 'client_credentials' },
+  tokenUrl: { tokenUrl: 'https://attacker.example/token' },
+  issuer: { issuer: 'https://attacker.example' },
+  refreshTokenUrl: { refreshTokenUrl: 'https://attacker.example/refresh' },
+  clientAuth: { clientAuth: 'client_secret_post' },
+  clientId: { clientId: 'other-app' },
+  allowInsecureHttp: { allowInsecureHttp: true },
+  tls: { tls: 'another-tls-node' },
+  proxy: { proxy: 'another-proxy-node' },
+  extraParams: { extraParams: [{ name: 'audience', value: 'attacker' }] },
+};
+
+describe('Test connection form', () => {
+  it('uses the stored secrets, as deploy resolved them, when nothing that routes them changed', () => {
+    const r = resolveTestForm(form({ scope: 'read write', timeout: 5 }), unchangedCreds, deployed);
+    expect(r.ok).to.equal(true);
+    if (!r.ok) return;
+    expect(r.credentials).to.include({ clientSecret: 's3cret', password: 'from-env' });
+    expect(r.settings.tokenUrl).to.equal('https://idp.example.com/token');
+    expect(r.settings.scope).to.equal('read write');
+  });
+
+  for (const [field, change] of Object.entries(CHANGES)) {
+    it(`asks for the secrets again, and names ${field}, when ${field} changed`, () => {
+      const creds = 'clientId' in change ? { ...unchangedCreds, ...change } : unchangedCreds;
+      const settings = 'clientId' in change ? form() : form(change as FormValues);
+      const r = resolveTestForm(settings, creds, deployed);
+      expect(r).to.deep.include({ ok: false, code: 'SECRET_REQUIRED', changed: [field] });
+      if (r.ok || r.code !== 'SECRET_REQUIRED') return;
+      // client_credentials needs only the client secret; the password grant both.
+      expect(r.fields).to.include('clientSecret');
+    });
+  }
+
+  it('asks for every stored secret an object not deployed yet would need', () => {
+    const r = resolveTestForm(
+      form({ tokenUrl: 'https://idp.example.com/token' }),
+      unchangedCreds,
+      undefined,
+    );
+    expect(r).to.deep.equal({
+      ok: false,
+      code: 'SECRET_REQUIRED',
+      fields: ['clientSecret', 'password'],
+      changed: [],
+    });
+  });
+
+  it('tests a changed destination with secrets typed in the form', () => {
+    const r = resolveTestForm(
+      form({ tokenUrl: 'https://other.example/token' }),
+      { clientId: 'app', clientSecret: 'typed', username: 'ann', password: 'typed-pw' },
+      deployed,
+    );
+    expect(r.ok).to.equal(true);
+    if (r.ok) expect(r.credentials).to.include({ clientSecret: 'typed', password: 'typed-pw' });
+  });
+
+  it('ignores an unchanged secret the grant does not send', () => {
+    const r = resolveTestForm(
+      form({ grantType: 'client_credentials', clientAuth: 'none' }),
+      unchangedCreds,
+      deployed,
+    );
+    expect(r.ok).to.equal(true);
+    if (r.ok) expect(r.credentials.password).to.equal(undefined);
+  });
+
+  it('never resolves a ${NAME} the request brings, in settings or credentials', () => {
+    for (const [settings, creds, field] of [
+      [form({ tokenUrl: '${HOME}' }), unchangedCreds, 'tokenUrl'],
+      [form({ grantType: '$(PATH)' }), unchangedCreds, 'grantType'],
+      [form({ extraParams: [{ name: 'a', value: '${PW}' }] }), unchangedCreds, 'extraParams'],
+      [form(), { ...unchangedCreds, password: '${PW}' }, 'password'],
+      [form(), { ...unchangedCreds, clientId: '${CLIENT}' }, 'clientId'],
+    ] as const) {
+      expect(resolveTestForm(settings, creds, deployed)).to.deep.equal({
+        ok: false,
+        code: 'ENV_UNRESOLVED',
+        field,
+      });
+    }
+  });
+
+  it('takes fields of any type without throwing', () => {
+    const odd: unknown[] = [42, null, [], {}, true, '  ', { toString: 1 }];
+    for (const v of odd) {
+      const settings = Object.fromEntries(Object.keys(deployed.raw).map((k) => [k, v]));
+      const creds = { clientId: v, clientSecret: v, password: v, username: v, privateKey: v };
+      expect(() => resolveTestForm(settings, creds, deployed)).to.not.throw();
+      expect(() => resolveTestForm(settings, creds, undefined)).to.not.throw();
+    }
+  });
+});
