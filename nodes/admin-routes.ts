@@ -232,7 +232,9 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     RED.auth.needsPermission('auth-object.write'),
     (req: Request, res: Response) => {
       const user = (req as Request & { user?: { username?: unknown } }).user?.username;
-      test(req.body, typeof user === 'string' ? user : '')
+      // The editor sends JSON; a form-encoded or text body is not a test.
+      const json = req.is('application/json') ? req.body : undefined;
+      test(json, typeof user === 'string' ? user : '')
         .then((a) => {
           if (a.retryAfter) res.setHeader('Retry-After', String(a.retryAfter));
           res.status(a.status).json(a.body);

@@ -1,57 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { cleanText, createRedactor } from '../../nodes/core/redact';
-
-/*
- * The encodings below are written again here, independently of the implementation:
- * what an echoing server may send back of a value it received.
- */
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
-const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
-const wellFormed = (s: string) =>
-  s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-const uri = (s: string) => encodeURIComponent(wellFormed(s));
-const form = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
-const strictPercent = (s: string) =>
-  uri(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-const everyByte = (s: string) =>
-  [...Buffer.from(s)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
-const json = (s: string) => JSON.stringify(s).slice(1, -1);
-// As Python's json.dumps writes it by default (ensure_ascii), with upper-case hex digits.
-const asciiJson = (s: string) =>
-  json(s).replace(
-    /[^\u0000-\u007f]/g, // eslint-disable-line no-control-regex
-    (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
-  );
-const base64Variants = (s: string) => {
-  const std = b64(s);
-  return [
-    std,
-    std.replace(/=+$/, ''),
-    b64url(s),
-    b64url(s) + '='.repeat((4 - (b64url(s).length % 4)) % 4),
-  ];
-};
-
-function encodings(secret: string, id: string): string[] {
-  return [
-    secret,
-    uri(secret),
-    lowerHex(uri(secret)),
-    form(secret),
-    form(secret).replace(/\+/g, '%20'),
-    lowerHex(form(secret)),
-    strictPercent(secret),
-    everyByte(secret),
-    json(secret),
-    asciiJson(secret),
-    json(secret).replace(/\//g, '\\/'),
-    ...base64Variants(secret),
-    ...base64Variants(`${id}:${secret}`),
-    ...base64Variants(`${form(id)}:${form(secret)}`),
-  ].filter((e) => e.length > 0);
-}
+import { encodings } from '../helpers/secret-forms';
 
 const secretArb = fc.string({ unit: 'binary', minLength: 1, maxLength: 12 });
 const idArb = fc.string({ unit: 'grapheme-ascii', maxLength: 8 });
@@ -100,7 +50,7 @@ describe('redaction of server text', () => {
 
   it('catches the Basic header a token server echoes, as this package sends it', () => {
     const redact = createRedactor({ secrets: ['s3cr3t:%+'], pairs: [['my client', 's3cr3t:%+']] });
-    const header = `Basic ${b64('my+client:s3cr3t%3A%25%2B')}`;
+    const header = `Basic ${Buffer.from('my+client:s3cr3t%3A%25%2B').toString('base64')}`;
     expect(redact(`you sent Authorization: ${header}`)).to.equal(
       'you sent Authorization: Basic [redacted]',
     );
