@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
-import { expectNoSecrets, flowOf, helper, load, type Loaded } from '../helpers/runtime';
+import { emitted, expectNoSecrets, flowOf, helper, load, type Loaded } from '../helpers/runtime';
+import { leaks } from '../helpers/secret-forms';
 
 const conf = DEMO.confidential;
 const user = DEMO.user;
@@ -340,6 +341,40 @@ describe('get token with a misbehaving server', function () {
     const e = await errorFor({ clientAuth: 'client_secret_post' });
     expect(e.code).to.equal('server_error');
     expect(e.message).to.contain('[redacted]');
+  });
+
+  it('keeps every encoding of secrets a server echoes out of msg.error, status, log and msg.token', async () => {
+    const password = 'P@ss w0rd!/é+%';
+    const all = (req: { headers: Record<string, unknown> }, body: string) =>
+      `${body} | ${String(req.headers.authorization)} | ${JSON.stringify(Object.fromEntries(new URLSearchParams(body)))}`;
+    raw.setHandler(
+      handlers.sequence(
+        (req, res, body) =>
+          handlers.json(400, {
+            error: 'invalid_grant',
+            error_description: `${all(req, body)} and again ${all(req, body)}`,
+          })(req, res, body, 0),
+        (req, res, body) =>
+          handlers.json(200, {
+            access_token: 'echo-token',
+            expires_in: 60,
+            scope: `echo:${new URLSearchParams(body).get('password')} ${all(req, body)}`,
+          })(req, res, body, 0),
+      ),
+    );
+    loaded = await load(flowOf({ grantType: 'password', tokenUrl: raw.tokenUrl, cooldown: 0 }), {
+      auth: { ...creds.auth, username: 'ann', password },
+    });
+    loaded.send();
+    await loaded.settled(1);
+    loaded.send();
+    await loaded.settled(2);
+    expect(loaded.errors[0]!.error).to.include({ code: 'invalid_grant' });
+    expect((loaded.out[0]!.token as { scope: string }).scope).to.match(/^echo:\[redacted\]/);
+    const text = emitted(loaded);
+    expect(text).to.contain('[redacted]');
+    expect(leaks(text, [password], 'ann')).to.deep.equal([]);
+    expect(leaks(text, [creds.auth.clientSecret], creds.auth.clientId)).to.deep.equal([]);
   });
 
   it('does not follow a redirect and never sends credentials to its target', async () => {
