@@ -24,7 +24,8 @@ import {
   type DeployedObject,
   type FormValues,
 } from './core/test-form';
-import { endpointLabel, type Support } from './runtime-support';
+import { THRESHOLDS, endpointLabel } from './core/rules';
+import type { Support } from './runtime-support';
 
 /** A Test connection form is a few KB: anything deeper or larger is not one. */
 const BODY_BOUNDS = { maxDepth: 6, maxValues: 2000, maxChars: 64 * 1024 };
@@ -277,7 +278,7 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
       infos.push(info);
       objects.push({ id: info.id, name: info.name, endpoint: info.endpoint ?? endpointLabel({}) });
     }
-    const result = runCheck(infos, Date.now(), { warnDays: 30, criticalDays: 7 });
+    const result = runCheck(infos, Date.now(), THRESHOLDS);
     return {
       objects,
       items: result.findings.map((f) => ({ ...f.item, dateOnly: f.detail.dateOnly })),

@@ -9,6 +9,7 @@ import {
   type CheckedObject,
   type Memory,
 } from './core/expiry-report';
+import { CHECK_NUMBERS, checkNumber } from './core/rules';
 import { formatLocal } from './core/time';
 
 interface ExpiryCheckDef extends NodeDef {
@@ -23,12 +24,6 @@ interface ExpiryCheckDef extends NodeDef {
 
 const MEMORY_KEY = 'reported';
 
-function num(v: unknown, fallback: number, min: number, max: number): number | undefined {
-  if (v === undefined || v === null || v === '') return fallback;
-  const n = Number(v);
-  return Number.isFinite(n) && n >= min && n <= max ? n : undefined;
-}
-
 export = function (RED: NodeAPI) {
   const t = (key: string, params: Record<string, string | number> = {}) =>
     RED._(`auth-expiry-check.${key}`, params);
@@ -38,9 +33,9 @@ export = function (RED: NodeAPI) {
     const ids = Array.isArray(config.authObjects)
       ? config.authObjects.filter((x): x is string => typeof x === 'string' && x !== '')
       : [];
-    const warnDays = num(config.warnDays, 30, 0, 3650);
-    const criticalDays = num(config.criticalDays, 7, 0, 3650);
-    const remindEvery = num(config.remindEvery, 24, 0, 8760);
+    const warnDays = checkNumber(config.warnDays, CHECK_NUMBERS.warnDays);
+    const criticalDays = checkNumber(config.criticalDays, CHECK_NUMBERS.criticalDays);
+    const remindEvery = checkNumber(config.remindEvery, CHECK_NUMBERS.remindEvery);
     const schedule = typeof config.schedule === 'string' ? config.schedule.trim() : '';
     const timezone = typeof config.timezone === 'string' ? config.timezone.trim() : '';
 

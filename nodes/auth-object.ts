@@ -7,7 +7,8 @@ import { parseEntryDate, type ExpiryEntry } from './core/expiry';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
-import { createSupport, endpointLabel, type AuthObjectDef } from './runtime-support';
+import { endpointLabel } from './core/rules';
+import { createSupport, type AuthObjectDef } from './runtime-support';
 
 export = function (RED: NodeAPI) {
   const support = createSupport(RED);

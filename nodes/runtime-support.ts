@@ -35,19 +35,6 @@ export interface Support {
   transportOptions(config: { tls?: unknown; proxy?: unknown }): TransportOptions;
 }
 
-/** The default label, as in the editor: `<grant> @ <token host>`. */
-export function endpointLabel(config: RawSettings): string {
-  const grant =
-    typeof config.grantType === 'string' && config.grantType
-      ? config.grantType
-      : 'client_credentials';
-  try {
-    return `${grant} @ ${new URL(String(config.tokenUrl || config.issuer)).host}`;
-  } catch {
-    return grant;
-  }
-}
-
 export function createSupport(RED: NodeAPI): Support {
   function t(key: string, params: Record<string, string | number>, fallback: string): string {
     const text = RED._(`auth-object.${key}`, params);

@@ -5,34 +5,25 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from './errors';
+import {
+  ASSERTION_ALGS,
+  CLIENT_AUTH_METHODS,
+  DEFAULT_CLIENT_AUTH,
+  DEFAULT_GRANT,
+  GRANT_TYPES,
+  RESERVED_PARAMS,
+  SECONDS,
+  checkEndpoint,
+  checkNumber,
+  credentialsNeeded,
+  scopeTokens,
+  type AssertionAlg,
+  type ClientAuthMethod,
+  type GrantType,
+  type NumberRule,
+} from './rules';
 
-export type GrantType = 'password' | 'client_credentials';
-export type ClientAuthMethod =
-  'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt' | 'tls_client_auth';
-export type AssertionAlg = 'RS256' | 'ES256';
-
-export const GRANT_TYPES: readonly GrantType[] = ['password', 'client_credentials'];
-export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
-  'client_secret_basic',
-  'client_secret_post',
-  'none',
-  'private_key_jwt',
-  'tls_client_auth',
-];
-export const ASSERTION_ALGS: readonly AssertionAlg[] = ['RS256', 'ES256'];
-
-/** Body parameters the node sets itself; an extra parameter may not override them. */
-export const RESERVED_PARAMS = new Set([
-  'grant_type',
-  'client_id',
-  'client_secret',
-  'client_assertion',
-  'client_assertion_type',
-  'username',
-  'password',
-  'refresh_token',
-  'scope',
-]);
+export type { AssertionAlg, ClientAuthMethod, GrantType } from './rules';
 
 export interface Credentials {
   clientId?: string;
@@ -92,30 +83,12 @@ export interface Settings {
   credentials: Required<Pick<Credentials, 'clientId'>> & Credentials;
 }
 
-export const DEFAULTS = { timeout: 10, refreshBefore: 60, cooldown: 300 } as const;
-
-/** True for `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/\.$/, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (h === '[::1]' || h === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-/** Credential fields that hold a secret (password fields in the editor). */
-export const SECRET_CREDENTIALS = ['clientSecret', 'password', 'privateKey'] as const;
-export type SecretCredential = (typeof SECRET_CREDENTIALS)[number];
-
-/** The secrets a grant and client authentication send (or sign with). */
-export function secretsNeeded(grantType: string, clientAuth: string): SecretCredential[] {
-  const needed: SecretCredential[] = [];
-  if (clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') {
-    needed.push('clientSecret');
-  }
-  if (clientAuth === 'private_key_jwt') needed.push('privateKey');
-  if (grantType === 'password') needed.push('password');
-  return needed;
-}
+/** Seconds an empty field means. */
+export const DEFAULTS = {
+  timeout: SECONDS.timeout.default,
+  refreshBefore: SECONDS.refreshBefore.default,
+  cooldown: SECONDS.cooldown.default,
+} as const;
 
 /** An unknown option: the message names the choices, never the value (it may be anything). */
 function optionError(field: string, options: readonly string[]): ConfigError {
@@ -128,57 +101,37 @@ function text(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
 }
 
-/**
- * Parses an endpoint URL: http(s) only, no user info (credentials belong in
- * the credential fields), no fragment (RFC 6749 §3.2), https unless loopback
- * or explicitly allowed.
- */
+const ENDPOINT_MESSAGES = {
+  required: 'is required',
+  url: 'is not a valid http or https URL',
+  userinfo: 'must not contain a user name or password; use the credential fields',
+  fragment: 'must not contain a #fragment',
+  insecure:
+    'must use https (http is allowed only for loopback addresses or with "allow insecure http")',
+} as const;
+
+/** An endpoint URL by the rule of {@link checkEndpoint}; throws a ConfigError naming `field`. */
 export function parseEndpoint(field: string, value: unknown, allowInsecureHttp: boolean): URL {
-  const s = text(value);
-  if (!s) throw new ConfigError(field, 'required', `${field} is required`);
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    throw new ConfigError(field, 'url', `${field} is not a valid URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError(field, 'url', `${field} must be an http or https URL`);
-  }
-  if (url.username || url.password) {
-    throw new ConfigError(
-      field,
-      'userinfo',
-      `${field} must not contain a user name or password; use the credential fields`,
-    );
-  }
-  if (url.hash || s.includes('#')) {
-    throw new ConfigError(field, 'fragment', `${field} must not contain a #fragment`);
-  }
-  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
-    throw new ConfigError(
-      field,
-      'insecure',
-      `${field} must use https (http is allowed only for loopback addresses or with "allow insecure http")`,
-    );
-  }
-  return url;
+  const r = checkEndpoint(value, allowInsecureHttp);
+  if ('url' in r) return r.url;
+  throw new ConfigError(field, r.problem, `${field} ${ENDPOINT_MESSAGES[r.problem]}`);
 }
 
-function seconds(field: string, value: unknown, fallback: number, min: number, max: number) {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n < min || n > max) {
-    throw new ConfigError(field, 'number', `${field} must be a number from ${min} to ${max}`, {
-      min,
-      max,
-    });
-  }
-  return n;
+function seconds(field: keyof typeof SECONDS) {
+  return (value: unknown) => {
+    const rule: NumberRule = SECONDS[field];
+    const n = checkNumber(value, rule);
+    if (n === undefined) {
+      throw new ConfigError(
+        field,
+        'number',
+        `${field} must be a number from ${rule.min} to ${rule.max}`,
+        { min: rule.min, max: rule.max },
+      );
+    }
+    return n * 1000;
+  };
 }
-
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** What the TLS configuration offers, as far as validation needs to know. */
 export interface TlsContext {
@@ -192,11 +145,11 @@ export function validateSettings(
   creds: Credentials | undefined,
   tls: TlsContext = {},
 ): Settings {
-  const grantType = (text(raw.grantType) || 'client_credentials') as GrantType;
+  const grantType = (text(raw.grantType) || DEFAULT_GRANT) as GrantType;
   if (!GRANT_TYPES.includes(grantType)) {
     throw optionError('grantType', GRANT_TYPES);
   }
-  const clientAuth = (text(raw.clientAuth) || 'client_secret_basic') as ClientAuthMethod;
+  const clientAuth = (text(raw.clientAuth) || DEFAULT_CLIENT_AUTH) as ClientAuthMethod;
   if (!CLIENT_AUTH_METHODS.includes(clientAuth)) {
     throw optionError('clientAuth', CLIENT_AUTH_METHODS);
   }
@@ -216,8 +169,8 @@ export function validateSettings(
     ? parseEndpoint('refreshTokenUrl', raw.refreshTokenUrl, insecure)
     : tokenUrl;
 
-  const scope = text(raw.scope).split(/\s+/).filter(Boolean);
-  if (scope.some((t) => !SCOPE_TOKEN.test(t))) {
+  const scope = scopeTokens(raw.scope);
+  if (!scope) {
     throw new ConfigError('scope', 'scope', 'scope contains characters a scope may not have');
   }
 
@@ -252,10 +205,11 @@ export function validateSettings(
   }
 
   const c = creds ?? {};
-  const needed = secretsNeeded(grantType, clientAuth);
+  const needed = credentialsNeeded(grantType, clientAuth);
   const clientId = text(c.clientId);
-  const needsId = !(grantType === 'password' && clientAuth === 'none');
-  if (needsId && !clientId) throw new ConfigError('clientId', 'required', 'clientId is required');
+  if (needed.includes('clientId') && !clientId) {
+    throw new ConfigError('clientId', 'required', 'clientId is required');
+  }
   let assertion: AssertionSettings | undefined;
   if (needed.includes('privateKey')) assertion = assertionSettings(raw, c.privateKey);
   // RFC 8705 §2: with tls_client_auth the TLS handshake authenticates the client.
@@ -269,9 +223,11 @@ export function validateSettings(
   if (needed.includes('clientSecret') && !c.clientSecret) {
     throw new ConfigError('clientSecret', 'required', 'clientSecret is required');
   }
-  if (grantType === 'password') {
-    if (!text(c.username)) throw new ConfigError('username', 'required', 'username is required');
-    if (!c.password) throw new ConfigError('password', 'required', 'password is required');
+  if (needed.includes('username') && !text(c.username)) {
+    throw new ConfigError('username', 'required', 'username is required');
+  }
+  if (needed.includes('password') && !c.password) {
+    throw new ConfigError('password', 'required', 'password is required');
   }
 
   return {
@@ -281,10 +237,9 @@ export function validateSettings(
     scope: scope.join(' '),
     clientAuth,
     extraParams,
-    timeoutMs: seconds('timeout', raw.timeout, DEFAULTS.timeout, 1, 300) * 1000,
-    refreshBeforeMs:
-      seconds('refreshBefore', raw.refreshBefore, DEFAULTS.refreshBefore, 0, 86400) * 1000,
-    cooldownMs: seconds('cooldown', raw.cooldown, DEFAULTS.cooldown, 0, 86400) * 1000,
+    timeoutMs: seconds('timeout')(raw.timeout),
+    refreshBeforeMs: seconds('refreshBefore')(raw.refreshBefore),
+    cooldownMs: seconds('cooldown')(raw.cooldown),
     ...(assertion ? { assertion } : {}),
     ...(discovery ? { discovery } : {}),
     ...(tls.clientCertNotAfter !== undefined ? { clientCertNotAfter: tls.clientCertNotAfter } : {}),

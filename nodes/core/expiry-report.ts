@@ -4,6 +4,7 @@
  * Pure: the node adapter supplies the objects, the clock, the memory of what
  * was reported and a translator.
  */
+import { KNOWN_PARAMETERS } from './rules';
 import {
   evaluate,
   shouldNotify,
@@ -214,8 +215,6 @@ function fill(parts: string[], params: Record<string, string | number>): string 
   }
   return text;
 }
-
-const KNOWN_PARAMETERS = ['clientSecret', 'password', 'refreshToken', 'clientCertificate'];
 
 /** Subject and plain-text body of a reminder, worded through `t`. */
 export function composeReminder(

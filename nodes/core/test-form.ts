@@ -7,13 +7,15 @@
  * - `${NAME}` is resolved only where a field equals the deployed object's, and
  *   then exactly as deploy resolved it; a value the request brings is taken as is.
  */
+import type { Credentials, RawSettings } from './config';
 import {
+  DEFAULT_CLIENT_AUTH,
+  DEFAULT_GRANT,
   SECRET_CREDENTIALS,
+  isWholeEnv,
   secretsNeeded,
-  type Credentials,
-  type RawSettings,
   type SecretCredential,
-} from './config';
+} from './rules';
 
 /** Node-RED sends this in place of a password field the user did not change. */
 export const UNCHANGED = '__PWRD__';
@@ -76,11 +78,9 @@ export type FormResolution =
   /** A `${NAME}` the request brings: only deploy resolves it. */
   | { ok: false; code: 'ENV_UNRESOLVED'; field: string };
 
-const ENV = /^\s*\$(\{\S+\}|\(\S+\))\s*$/;
-
 const isEnv = (v: unknown): boolean =>
   typeof v === 'string'
-    ? ENV.test(v)
+    ? isWholeEnv(v)
     : Array.isArray(v)
       ? v.some((p) => p && typeof p === 'object' && Object.values(p as object).some(isEnv))
       : false;
@@ -91,9 +91,9 @@ const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 function normal(field: string, v: unknown): string {
   switch (field) {
     case 'grantType':
-      return str(v) || 'client_credentials';
+      return str(v) || DEFAULT_GRANT;
     case 'clientAuth':
-      return str(v) || 'client_secret_basic';
+      return str(v) || DEFAULT_CLIENT_AUTH;
     case 'allowInsecureHttp':
       return String(v === true || v === 'true');
     case 'extraParams':

@@ -1,11 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  isLoopbackHost,
-  validateSettings,
-  type Credentials,
-  type RawSettings,
-} from '../../nodes/core/config';
+import { validateSettings, type Credentials, type RawSettings } from '../../nodes/core/config';
+import { isLoopbackHost } from '../../nodes/core/rules';
 import { ConfigError } from '../../nodes/core/errors';
 import { grantRequest, refreshRequest } from '../../nodes/core/token-request';
 

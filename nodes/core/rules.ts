@@ -1,0 +1,188 @@
+/**
+ * Every rule a user's input must follow, written once and used by the runtime
+ * (config.ts, the expiry check, the admin routes) and by the editor, which is
+ * bundled from the same source. Browser-safe: no Node.js import here or in what
+ * this module imports.
+ */
+
+export type GrantType = 'password' | 'client_credentials';
+export type ClientAuthMethod =
+  'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt' | 'tls_client_auth';
+export type AssertionAlg = 'RS256' | 'ES256';
+
+export const GRANT_TYPES: readonly GrantType[] = ['password', 'client_credentials'];
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'none',
+  'private_key_jwt',
+  'tls_client_auth',
+];
+export const ASSERTION_ALGS: readonly AssertionAlg[] = ['RS256', 'ES256'];
+export const DEFAULT_GRANT: GrantType = 'client_credentials';
+export const DEFAULT_CLIENT_AUTH: ClientAuthMethod = 'client_secret_basic';
+
+/** Body parameters the node sets itself; an extra parameter may not override them. */
+export const RESERVED_PARAMS: ReadonlySet<string> = new Set([
+  'grant_type',
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'username',
+  'password',
+  'refresh_token',
+  'scope',
+]);
+
+/** A number setting: its range and the value an empty field means. */
+export interface NumberRule {
+  min: number;
+  max: number;
+  default: number;
+}
+
+/** Seconds settings of an auth object. */
+export const SECONDS: Readonly<Record<'timeout' | 'refreshBefore' | 'cooldown', NumberRule>> = {
+  timeout: { min: 1, max: 300, default: 10 },
+  refreshBefore: { min: 0, max: 86400, default: 60 },
+  cooldown: { min: 0, max: 86400, default: 300 },
+};
+
+/** Settings of the expiry check: days, and hours for `remindEvery`. */
+export const CHECK_NUMBERS: Readonly<
+  Record<'warnDays' | 'criticalDays' | 'remindEvery', NumberRule>
+> = {
+  warnDays: { min: 0, max: 3650, default: 30 },
+  criticalDays: { min: 0, max: 3650, default: 7 },
+  remindEvery: { min: 0, max: 8760, default: 24 },
+};
+
+/** Thresholds where nobody chose them (the sidebar, the admin list). */
+export const THRESHOLDS = {
+  warnDays: CHECK_NUMBERS.warnDays.default,
+  criticalDays: CHECK_NUMBERS.criticalDays.default,
+} as const;
+
+/**
+ * Node-RED replaces a field whose whole value is `${NAME}` (or the older `$(NAME)`)
+ * when the flow starts; the same pattern as its runtime's.
+ */
+export function isWholeEnv(v: unknown): boolean {
+  return typeof v === 'string' && /^\$\{\S+\}$|^\$\(\S+\)$/.test(v.trim());
+}
+
+/** True for `localhost`, `*.localhost`, 127.0.0.0/8 and `::1`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === '[::1]' || h === '::1') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+
+export type EndpointProblem = 'required' | 'url' | 'userinfo' | 'fragment' | 'insecure';
+
+/**
+ * An endpoint URL: http(s) only, no user info (credentials belong in the
+ * credential fields), no fragment (RFC 6749 §3.2), https unless loopback or
+ * explicitly allowed. The parsed URL, or what is wrong.
+ */
+export function checkEndpoint(
+  value: unknown,
+  allowInsecureHttp: boolean,
+): { url: URL } | { problem: EndpointProblem } {
+  const s = text(value);
+  if (!s) return { problem: 'required' };
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return { problem: 'url' };
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return { problem: 'url' };
+  if (url.username || url.password) return { problem: 'userinfo' };
+  if (url.hash || s.includes('#')) return { problem: 'fragment' };
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    return { problem: 'insecure' };
+  }
+  return { url };
+}
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** The scope's tokens, or undefined when one has a character a scope may not have. */
+export function scopeTokens(value: unknown): string[] | undefined {
+  const tokens = text(value).split(/\s+/).filter(Boolean);
+  return tokens.every((t) => SCOPE_TOKEN.test(t)) ? tokens : undefined;
+}
+
+/** The number a field holds (empty: the default), or undefined when it is out of range. */
+export function checkNumber(value: unknown, rule: NumberRule): number | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && !value.trim())) {
+    return rule.default;
+  }
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(n) && n >= rule.min && n <= rule.max ? n : undefined;
+}
+
+export type CredentialName = 'clientId' | 'clientSecret' | 'username' | 'password' | 'privateKey';
+
+/** Credential fields that hold a secret (password fields in the editor). */
+export const SECRET_CREDENTIALS = ['clientSecret', 'password', 'privateKey'] as const;
+export type SecretCredential = (typeof SECRET_CREDENTIALS)[number];
+
+/** The credentials a grant and client authentication need, in the order the editor shows them. */
+export function credentialsNeeded(grantType: string, clientAuth: string): CredentialName[] {
+  const needed: CredentialName[] = [];
+  if (!(grantType === 'password' && clientAuth === 'none')) needed.push('clientId');
+  if (clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') {
+    needed.push('clientSecret');
+  }
+  if (clientAuth === 'private_key_jwt') needed.push('privateKey');
+  if (grantType === 'password') needed.push('username', 'password');
+  return needed;
+}
+
+/** The secrets a grant and client authentication send (or sign with). */
+export function secretsNeeded(grantType: string, clientAuth: string): SecretCredential[] {
+  return credentialsNeeded(grantType, clientAuth).filter((c): c is SecretCredential =>
+    (SECRET_CREDENTIALS as readonly string[]).includes(c),
+  );
+}
+
+/** Parameters an expiry is usually about; users may name others. */
+export const KNOWN_PARAMETERS = ['clientSecret', 'password', 'refreshToken', 'clientCertificate'];
+
+/**
+ * Owner addresses: comma-separated, each `x@y` or `Name <x@y>`. Lenient: the
+ * e-mail node has the last word. Empty and `${NAME}` are fine.
+ */
+export function isNotifyList(value: unknown): boolean {
+  const v = text(value);
+  if (!v || isWholeEnv(v)) return true;
+  const parts = v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return (
+    parts.length > 0 &&
+    parts.every((p) => /^[^\s@<>]+@[^\s@<>]+$/.test(p) || /^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(p))
+  );
+}
+
+/** The default label of an auth object: `<grant> @ <token host>`. */
+export function endpointLabel(config: {
+  grantType?: unknown;
+  tokenUrl?: unknown;
+  issuer?: unknown;
+}): string {
+  const grant = text(config.grantType) || DEFAULT_GRANT;
+  try {
+    return `${grant} @ ${new URL(String(text(config.tokenUrl) || text(config.issuer))).host}`;
+  } catch {
+    return grant;
+  }
+}
