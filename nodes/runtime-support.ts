@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { RawSettings } from './core/config';
-import { AuthError, ConfigError, OAuthResponseError } from './core/errors';
+import { AuthError, ConfigError } from './core/errors';
 import type { ProxyOptions, TlsOptions, TransportOptions } from './core/http';
 
 export interface AuthObjectDef extends NodeDef, RawSettings {
@@ -41,24 +41,14 @@ export function createSupport(RED: NodeAPI): Support {
     return text && text !== `auth-object.${key}` ? text : fallback;
   }
 
+  /** The user's words for an error: its key in the catalogue, the core's English without one. */
   function describe(err: unknown): string {
     if (!(err instanceof AuthError)) return t('errors.unknown', {}, 'token request failed');
-    if (err instanceof ConfigError) {
-      const field = t(`label.${err.field}`, {}, err.field);
-      const params = { ...err.params, field, name: err.field };
-      return t(`errors.config.${err.reason}`, params, err.message);
-    }
-    const params = {
-      code: err.code,
-      status: err.status ?? '',
-      description: err instanceof OAuthResponseError ? (err.error_description ?? '') : '',
-    };
-    // These keep the core's specific wording (a status, what was wrong with the document).
-    const own = ['http', 'bad-response', 'config', 'discovery'];
-    if (own.includes(err.kind)) {
-      return err.message;
-    }
-    return t(`errors.${err.kind}`, params, err.message);
+    const params =
+      err instanceof ConfigError
+        ? { ...err.params, field: t(`label.${err.field}`, {}, err.field) }
+        : err.params;
+    return t(`errors.${err.key}`, params, err.message);
   }
 
   function userError(err: unknown): Error & { code: string } {

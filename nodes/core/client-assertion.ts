@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Settings } from './config';
-import { AuthError } from './errors';
+import { errors } from './errors';
 import type { TokenRequest } from './token-request';
 
 /** Lifetime of an assertion: long enough for one attempt, short enough to be useless later. */
@@ -47,6 +47,6 @@ export async function authenticate(
     return { ...req, body: body.toString() };
   } catch {
     // Never pass the library's error on: it could describe the key.
-    throw new AuthError('config', 'ASSERTION_FAILED', 'could not sign the client assertion');
+    throw errors.assertionFailed();
   }
 }

@@ -4,7 +4,7 @@
  * https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
 import { parseEndpoint, type Settings } from './config';
-import { AuthError, ConfigError } from './errors';
+import { AuthError, ConfigError, errors } from './errors';
 import type { Transport } from './http';
 import { cleanOnly, type Redactor } from './redact';
 
@@ -15,12 +15,6 @@ export interface Discovered {
   tokenEndpoint: URL;
   /** `token_endpoint_auth_methods_supported`, when the server lists them. */
   authMethods?: string[];
-}
-
-function failed(why: string, transient = false): AuthError {
-  return new AuthError('discovery', 'DISCOVERY_FAILED', `OpenID discovery failed: ${why}`, {
-    transient,
-  });
 }
 
 /** Where the document is: the issuer with `/.well-known/openid-configuration` appended (§4). */
@@ -43,7 +37,7 @@ export async function discover(
   redact: Redactor = cleanOnly,
 ): Promise<Discovered> {
   const d = s.discovery;
-  if (!d) throw failed('no issuer is set');
+  if (!d) throw errors.discovery('noIssuer');
   let res;
   try {
     res = await transport.send(
@@ -59,35 +53,36 @@ export async function discover(
   } catch (err) {
     const e = err instanceof AuthError ? err : undefined;
     if (e?.kind === 'closed') throw e;
-    throw failed(
-      `the issuer could not be reached (${e?.code ?? 'ENETWORK'})`,
-      e?.transient ?? true,
-    );
+    throw errors.discovery('unreachable', { code: e?.code ?? 'ENETWORK' }, e?.transient ?? true);
   }
   if (res.status !== 200) {
-    throw failed(`the issuer answered HTTP ${res.status}`, res.status >= 500 || res.status === 429);
+    throw errors.discovery(
+      'status',
+      { status: res.status },
+      res.status >= 500 || res.status === 429,
+    );
   }
-  if (res.body.length > MAX_DISCOVERY_BYTES) throw failed('the document is too large');
+  if (res.body.length > MAX_DISCOVERY_BYTES) throw errors.discovery('tooLarge');
   let doc: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(res.body.toString('utf8'));
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error();
     doc = v as Record<string, unknown>;
   } catch {
-    throw failed('the document is not a JSON object');
+    throw errors.discovery('notJson');
   }
   if (doc.issuer !== d.text) {
     // The server's text: one line, bounded, no secret (it may forge log lines otherwise).
     const claimed = typeof doc.issuer === 'string' ? redact(doc.issuer, 200) : 'none';
-    throw failed(`the document names issuer "${claimed}", not "${redact(d.text, 500)}"`);
+    throw errors.discovery('issuer', { claimed, issuer: redact(d.text, 500) });
   }
   let tokenEndpoint: URL;
   try {
     tokenEndpoint = parseEndpoint('token_endpoint', doc.token_endpoint, d.allowInsecureHttp);
   } catch (err) {
-    throw failed(
-      err instanceof ConfigError ? err.message : 'the document has no usable token_endpoint',
-    );
+    throw errors.discovery('endpoint', {
+      reason: err instanceof ConfigError ? err.message : 'missing',
+    });
   }
   const methods = doc.token_endpoint_auth_methods_supported;
   return {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { AxiosError } from 'axios';
 import { getProxyForUrl } from 'proxy-from-env';
-import { AuthError } from './errors';
+import { AuthError, CODES, errors } from './errors';
 import type { TokenRequest } from './token-request';
 import type { HttpResponse } from './token-response';
 
@@ -62,47 +62,15 @@ export function classifyTransportError(err: unknown, timeoutMs: number): AuthErr
   const causeCode = typeof e.cause?.code === 'string' ? e.cause.code : undefined;
   const c = code && code !== 'ERR_BAD_RESPONSE' ? code : (causeCode ?? code ?? 'ENETWORK');
   const message = typeof e.message === 'string' ? e.message : '';
-  if (/maxContentLength/.test(message)) {
-    return new AuthError(
-      'bad-response',
-      'BAD_RESPONSE',
-      `token response is larger than ${MAX_BODY_BYTES} bytes`,
-    );
-  }
-  if (TLS_CODE.test(c)) {
-    return new AuthError('tls', c, `TLS connection to the token endpoint failed (${c})`);
-  }
-  if (c === 'ETIMEDOUT' || c === 'ECONNABORTED') {
-    return new AuthError(
-      'timeout',
-      'ETIMEDOUT',
-      `token endpoint did not answer within ${timeoutMs / 1000} s`,
-      { transient: true },
-    );
-  }
-  if (c === 'Z_DATA_ERROR') {
-    // The server sent a body that is not what its Content-Encoding says.
-    return new AuthError(
-      'bad-response',
-      'BAD_RESPONSE',
-      'token response could not be decompressed (Content-Encoding does not match the body)',
-    );
-  }
-  if (c === 'ERR_BAD_RESPONSE' || c === 'Z_BUF_ERROR') {
-    // Aborted or corrupt body: the connection broke mid-response.
-    return new AuthError(
-      'network',
-      'ECONNRESET',
-      'connection to the token endpoint broke mid-response',
-      {
-        transient: true,
-      },
-    );
-  }
-  const safe = /^[A-Z0-9_]{2,40}$/.test(c) ? c : 'ENETWORK';
-  return new AuthError('network', safe, `could not reach the token endpoint (${safe})`, {
-    transient: true,
-  });
+  if (/maxContentLength/.test(message))
+    return errors.badResponse('tooLarge', { max: MAX_BODY_BYTES });
+  if (TLS_CODE.test(c)) return errors.tls(c);
+  if (c === 'ETIMEDOUT' || c === 'ECONNABORTED') return errors.timeout(timeoutMs);
+  // The server sent a body that is not what its Content-Encoding says.
+  if (c === 'Z_DATA_ERROR') return errors.badResponse('undecodable');
+  // Aborted or corrupt body: the connection broke mid-response.
+  if (c === 'ERR_BAD_RESPONSE' || c === 'Z_BUF_ERROR') return errors.reset();
+  return errors.network(/^[A-Z0-9_]{2,40}$/.test(c) ? c : CODES.ENETWORK);
 }
 
 /** Creates the transport one authentication object uses for all its requests. */
@@ -167,7 +135,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
           body: Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? ''),
         };
       } catch (err) {
-        if (signal.aborted) throw new AuthError('closed', 'CLOSED', 'token request cancelled');
+        if (signal.aborted) throw errors.closed('token request cancelled');
         if (deadline.signal.aborted || (err instanceof AxiosError && err.code === 'ERR_CANCELED')) {
           throw classifyTransportError({ code: 'ETIMEDOUT' }, timeoutMs);
         }

@@ -3,7 +3,7 @@
  * afterwards, and a result that says what happened without the token.
  */
 import type { Settings } from './config';
-import { AuthError } from './errors';
+import { AuthError, errors } from './errors';
 import type { Transport } from './http';
 import { TokenManager } from './token-manager';
 
@@ -48,8 +48,7 @@ export async function probeToken(
       tokenEndpoint: manager.redact(endpoint.href, 2000),
     };
   } catch (err) {
-    const error =
-      err instanceof AuthError ? err : new AuthError('network', 'EUNKNOWN', 'token request failed');
+    const error = err instanceof AuthError ? err : errors.unknown();
     return { ok: false, error };
   } finally {
     manager.close();

@@ -7,7 +7,7 @@
 import { authenticate } from './client-assertion';
 import type { Settings } from './config';
 import { discover, withTokenEndpoint } from './discovery';
-import { AuthError } from './errors';
+import { AuthError, errors } from './errors';
 import type { Transport } from './http';
 import { createRedactor, type Redactor } from './redact';
 import { grantRequest, refreshRequest, type TokenRequest } from './token-request';
@@ -234,11 +234,7 @@ export class TokenManager {
         const notAfter = this.s.clientCertNotAfter;
         if (notAfter !== undefined && this.clock.now() >= notAfter) {
           // A configuration problem to fix (renew the certificate), not a server's verdict.
-          throw new AuthError(
-            'config',
-            'CLIENT_CERT_EXPIRED',
-            `the client certificate of the TLS configuration expired on ${new Date(notAfter).toISOString()}`,
-          );
+          throw errors.clientCertExpired(notAfter);
         }
         // Signed per attempt: a client assertion is single use.
         const sent = this.s.assertion ? await authenticate(this.s, req, this.clock.now()) : req;
@@ -331,14 +327,10 @@ export class TokenManager {
   }
 }
 
-function closedError(): AuthError {
-  return new AuthError('closed', 'CLOSED', 'authentication object was stopped (redeployed)');
-}
+const closedError = () => errors.closed();
 
 function toAuthError(err: unknown): AuthError {
   if (err instanceof AuthError) return err;
   // Never pass a foreign error on: it may carry request data.
-  return new AuthError('network', 'EUNKNOWN', 'token request failed unexpectedly', {
-    transient: false,
-  });
+  return errors.unknown();
 }

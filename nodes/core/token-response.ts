@@ -3,7 +3,7 @@
  * https://www.rfc-editor.org/rfc/rfc6749#section-5.1 (success),
  * https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (error).
  */
-import { AuthError, OAuthResponseError } from './errors';
+import { OAuthResponseError, errors, type BadResponse } from './errors';
 import { cleanOnly, type Redactor } from './redact';
 
 export interface HttpResponse {
@@ -111,46 +111,24 @@ export function processTokenResponse(
   const retryAfterMs = parseRetryAfter(header(res.headers, 'retry-after'), now);
   const obj = parseJsonObject(res.body);
 
-  if (status >= 300 && status < 400) {
-    throw new AuthError(
-      'http',
-      `HTTP_${status}`,
-      `token endpoint answered with a redirect (HTTP ${status}); redirects are not followed, check the token URL`,
-      { status },
-    );
-  }
+  if (status >= 300 && status < 400) throw errors.redirect(status);
   if (obj && obj.error !== undefined) {
     const err = oauthError(obj, status, redact, retryAfterMs);
     if (err) throw err;
   }
   if (status < 200 || status >= 300) {
     const transient = status === 429 || status >= 500 || status === 408;
-    throw new AuthError(
-      'http',
-      `HTTP_${status}`,
-      `token endpoint answered HTTP ${status} ${describe(res, redact)}`,
-      { status, transient, retryAfterMs },
-    );
+    throw errors.http(status, describe(res, redact), { transient, retryAfterMs });
   }
-  if (!obj) {
-    throw new AuthError(
-      'bad-response',
-      'BAD_RESPONSE',
-      `token endpoint answered HTTP ${status} but the body is not a JSON object ${describe(res, redact)}`,
-      { status },
-    );
-  }
-  const bad = (what: string) =>
-    new AuthError('bad-response', 'BAD_RESPONSE', `token response ${what}`, { status });
+  if (!obj) throw errors.badResponse('notJson', { status, type: describe(res, redact) }, status);
+  const bad = (what: BadResponse) => errors.badResponse(what, {}, status);
 
   const accessToken = obj.access_token;
   if (typeof accessToken !== 'string' || accessToken.length === 0) {
-    throw bad(
-      accessToken === undefined ? 'has no access_token' : 'has an access_token that is not text',
-    );
+    throw bad(accessToken === undefined ? 'noAccessToken' : 'accessTokenType');
   }
   // It goes into an HTTP header: only visible ASCII is safe there.
-  if (!/^[\x21-\x7e]+$/.test(accessToken)) throw bad('has an access_token with invalid characters');
+  if (!/^[\x21-\x7e]+$/.test(accessToken)) throw bad('accessTokenChars');
   const tokenType = obj.token_type === undefined ? 'Bearer' : obj.token_type;
   // It goes into the Authorization header: a type holding a secret would carry it along.
   if (
@@ -158,22 +136,22 @@ export function processTokenResponse(
     !/^[\x21-\x7e]{1,100}$/.test(tokenType) ||
     redact(tokenType) !== tokenType
   ) {
-    throw bad('has an invalid token_type');
+    throw bad('tokenType');
   }
   let lifetime: number;
   const e = obj.expires_in;
   if (e === undefined || e === null) lifetime = FALLBACK_LIFETIME;
   else {
     const n = typeof e === 'number' ? e : typeof e === 'string' && e.trim() ? Number(e) : NaN;
-    if (!Number.isFinite(n) || n < 0) throw bad('has an expires_in that is not a number ≥ 0');
+    if (!Number.isFinite(n) || n < 0) throw bad('expiresIn');
     lifetime = Math.min(n, MAX_LIFETIME);
   }
   const granted = obj.scope === undefined ? requestedScope : obj.scope;
-  if (typeof granted !== 'string') throw bad('has a scope that is not text');
+  if (typeof granted !== 'string') throw bad('scope');
   const scope = redact(granted, MAX_SCOPE);
   const refreshToken = obj.refresh_token;
   if (refreshToken !== undefined && (typeof refreshToken !== 'string' || !refreshToken)) {
-    throw bad('has an invalid refresh_token');
+    throw bad('refreshToken');
   }
   return {
     accessToken,
