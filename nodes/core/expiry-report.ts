@@ -61,7 +61,6 @@ export interface CheckResult {
 export interface CheckOptions {
   warnDays: number;
   criticalDays: number;
-  timeZone?: string;
 }
 
 /** Evaluates every entry of every object at `now`. */

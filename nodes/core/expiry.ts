@@ -19,8 +19,7 @@ export interface ExpiryEntry {
 }
 
 /** Stable machine-readable reason a date was refused; the adapter may translate it. */
-export type ExpiryDateErrorCode =
-  'not_string' | 'empty' | 'bad_format' | 'bad_date' | 'year_range' | 'bad_time_zone';
+export type ExpiryDateErrorCode = 'not_string' | 'empty' | 'bad_format' | 'bad_date' | 'year_range';
 
 /** Result of {@link parseExpiryDate}: the instant, or why the text is not a usable date. */
 export type ParsedExpiry =
@@ -58,11 +57,10 @@ export interface InvalidExpiryItem {
 /** One evaluated entry; narrow with `if (item.invalid)`. */
 export type EvaluatedExpiry = ExpiryItem | InvalidExpiryItem;
 
-/** Thresholds for {@link evaluate}; `timeZone` is an IANA name, default the process's zone. */
+/** Thresholds for {@link evaluate}, in days. */
 export interface EvaluateOptions {
   warnDays: number;
   criticalDays: number;
-  timeZone?: string;
 }
 
 /** What was last reported for an item, as remembered in node context. */
@@ -88,23 +86,19 @@ function fail(code: ExpiryDateErrorCode, reason: string): ParsedExpiry {
   return { ok: false, code, reason };
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
 /**
- * Parses an `expiresAt` value into an instant. A date-only value is 00:00 of that day in
- * `timeZone` (an IANA name; default the process's local zone); a date-time without offset is wall
- * time in that zone; `Z` or `±hh:mm` make it exact. Never throws: anything else — not a string,
- * empty, free text, an impossible date such as `2027-02-30`, a year outside 1970..9999, an unknown
- * time zone — comes back as `{ok: false, code, reason}`. Surrounding whitespace is ignored.
+ * Parses an `expiresAt` value into an instant. A date-only value is 00:00 of that day in the
+ * Node-RED runtime's own time zone; a date-time without offset is wall time in that zone; `Z` or
+ * `±hh:mm` make it exact. Never throws: anything else — not a string, empty, free text, an
+ * impossible date such as `2027-02-30`, a year outside 1970..9999 — comes back as
+ * `{ok: false, code, reason}`. Surrounding whitespace is ignored.
  *
- * Wall times that a time-zone transition makes ambiguous resolve to the earlier instant; a date-time
- * in a gap is moved forward by the gap's length (both as `new Date(y, m, d, h, mi)` and Temporal's
- * `compatible` do); a date-only value whose midnight falls in a gap is the first instant of that
- * day, i.e. the end of the gap.
+ * Wall time is resolved as `new Date(y, m, d, h, mi)` does: a wall time that a time-zone transition
+ * makes ambiguous is the earlier instant; one in a gap is moved forward by the gap's length, so a
+ * date-only value whose midnight falls in a gap is the first instant of that day, i.e. the end of
+ * the gap.
  */
-export function parseExpiryDate(s: unknown, timeZone?: string): ParsedExpiry {
+export function parseExpiryDate(s: unknown): ParsedExpiry {
   if (typeof s !== 'string') return fail('not_string', `not a string but ${describeType(s)}`);
   const text = s.trim();
   if (text === '') return fail('empty', 'empty date');
@@ -134,9 +128,8 @@ export function parseExpiryDate(s: unknown, timeZone?: string): ParsedExpiry {
   if (minute > 59) return fail('bad_date', `minute ${m[5]} is outside 00..59`);
   if (second > 59) return fail('bad_date', `second ${m[6]} is outside 00..59`);
 
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-
   if (offset !== undefined) {
+    const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
     if (offset === 'Z') return { ok: true, at: wall, dateOnly };
     const offHours = Number(offset.slice(1, 3));
     const offMinutes = Number(offset.slice(4, 6));
@@ -147,23 +140,14 @@ export function parseExpiryDate(s: unknown, timeZone?: string): ParsedExpiry {
     return { ok: true, at: wall - sign * (offHours * 60 + offMinutes) * 60_000, dateOnly };
   }
 
-  if (timeZone === undefined) {
-    // The runtime's own zone: the engine resolves wall time itself.
-    const at = new Date(year, month - 1, day, hour, minute, second, millis).getTime();
-    return { ok: true, at, dateOnly };
-  }
-
-  const zone = zoneFormatter(timeZone);
-  if (!zone) {
-    const name = typeof timeZone === 'string' ? `"${clip(timeZone)}"` : describeType(timeZone);
-    return fail('bad_time_zone', `unknown time zone ${name}`);
-  }
-  return { ok: true, at: wallToInstant(zone, wall, dateOnly), dateOnly };
+  // The runtime's own zone: the engine resolves wall time itself.
+  const at = new Date(year, month - 1, day, hour, minute, second, millis).getTime();
+  return { ok: true, at, dateOnly };
 }
 
 /**
- * Whole days left until `at`, rounded up: `ceil((at − now) / 1 day)` as DESIGN defines it, with
- * a day of exactly 86 400 000 ms (so a 23-hour DST day counts as 23/24 of one). 0 at the instant
+ * Whole days left until `at`, rounded up: `ceil((at − now) / 1 day)`, with a day of exactly
+ * 86 400 000 ms (so a 23-hour DST day counts as 23/24 of one). 0 at the instant
  * itself, negative afterwards; never `-0`.
  */
 export function daysLeft(at: number, now: number): number {
@@ -222,7 +206,7 @@ export function evaluate(
     const appliesTo = Array.isArray(e.appliesTo)
       ? e.appliesTo.filter((p): p is string => typeof p === 'string')
       : [];
-    const date = parsedDate(e, options.timeZone);
+    const date = parsedDate(e);
     const parsed = date.parsed;
     let item: EvaluatedExpiry;
     if (!parsed.ok) {
@@ -247,7 +231,6 @@ export function evaluate(
 
 interface ParsedEntryDate {
   text: unknown;
-  timeZone: string | undefined;
   parsed: ParsedExpiry;
   iso: string;
   raw: string;
@@ -265,18 +248,17 @@ const parsedEntries = new WeakMap<object, ParsedEntryDate>();
  * {@link parseExpiryDate} of an entry's `expiresAt` (anything else than an object has none),
  * remembered for the entry, so that the checks after a deploy that called it do not parse again.
  */
-export function parseEntryDate(entry: unknown, timeZone?: string): ParsedExpiry {
-  if (typeof entry !== 'object' || entry === null) return parseExpiryDate(undefined, timeZone);
-  return parsedDate(entry, timeZone).parsed;
+export function parseEntryDate(entry: unknown): ParsedExpiry {
+  if (typeof entry !== 'object' || entry === null) return parseExpiryDate(undefined);
+  return parsedDate(entry).parsed;
 }
 
-function parsedDate(e: { expiresAt?: unknown }, timeZone: string | undefined): ParsedEntryDate {
+function parsedDate(e: { expiresAt?: unknown }): ParsedEntryDate {
   const hit = parsedEntries.get(e);
-  if (hit && hit.text === e.expiresAt && hit.timeZone === timeZone) return hit;
-  const parsed = parseExpiryDate(e.expiresAt, timeZone);
+  if (hit && hit.text === e.expiresAt) return hit;
+  const parsed = parseExpiryDate(e.expiresAt);
   const date: ParsedEntryDate = {
     text: e.expiresAt,
-    timeZone,
     parsed,
     iso: parsed.ok ? new Date(parsed.at).toISOString() : '',
     raw: parsed.ok ? (e.expiresAt as string).trim() : '',
@@ -333,85 +315,4 @@ function clip(s: string): string {
 function dateExists(year: number, month: number, day: number): boolean {
   const d = new Date(Date.UTC(year, month - 1, day));
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat | null>();
-
-/** A formatter giving wall-clock fields in `timeZone`, or null when the zone is unknown. */
-function zoneFormatter(timeZone: unknown): Intl.DateTimeFormat | null {
-  if (typeof timeZone !== 'string' || timeZone === '') return null;
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch {
-      f = null;
-    }
-    // Bounded: only names that callers actually pass end up here.
-    if (formatters.size < 1000) formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** The zone's UTC offset (ms, east positive) at instant `t`, to the second. */
-function offsetAt(zone: Intl.DateTimeFormat, t: number): number {
-  const whole = Math.floor(t / 1000) * 1000;
-  const f: Record<string, number> = {};
-  for (const part of zone.formatToParts(whole)) {
-    if (part.type !== 'literal') f[part.type] = Number(part.value);
-  }
-  const wall = Date.UTC(f.year, f.month - 1, f.day, f.hour, f.minute, f.second);
-  return wall - whole;
-}
-
-/**
- * The instant whose wall clock in `zone` reads `wall` (wall-clock fields encoded as if UTC).
- * Offsets that can apply are those in force a day either side (a day covers every real offset and
- * transition); an offset `o` applies when the zone really has offset `o` at `wall − o`.
- */
-function wallToInstant(zone: Intl.DateTimeFormat, wall: number, startOfDay: boolean): number {
-  const seen = new Set([offsetAt(zone, wall - DAY_MS), offsetAt(zone, wall + DAY_MS)]);
-  for (const o of [...seen]) seen.add(offsetAt(zone, wall - o));
-  const offsets = [...seen];
-  const fits = offsets.filter((o) => offsetAt(zone, wall - o) === o).map((o) => wall - o);
-  // Ambiguous (clocks set back): the earlier instant, i.e. the first time the clock shows it.
-  if (fits.length > 0) return Math.min(...fits);
-
-  // In a gap (clocks set forward from `before` to `after`): the transition T satisfies
-  // wall − after < T ≤ wall − before.
-  const before = Math.min(...offsets);
-  const after = Math.max(...offsets);
-  if (!startOfDay) return wall - before;
-  // First instant whose wall clock is at or past `wall`: binary search to the second.
-  let lo = Math.floor((wall - after) / 1000); // wall clock before `wall`
-  let hi = Math.ceil((wall - before) / 1000); // wall clock at or past `wall`
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (mid * 1000 + offsetAt(zone, mid * 1000) >= wall) hi = mid;
-    else lo = mid;
-  }
-  return hi * 1000;
-}
-
-/**
- * Wall-clock time of instant `t` in `timeZone` as `YYYY-MM-DDThh:mm:ss` (no offset), or undefined
- * for an unknown zone. The inverse of {@link parseExpiryDate} with that zone, for display and tests.
- */
-export function wallClock(t: number, timeZone: string): string | undefined {
-  const zone = zoneFormatter(timeZone);
-  if (!zone) return undefined;
-  const local = new Date(Math.floor(t / 1000) * 1000 + offsetAt(zone, t));
-  return (
-    `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}` +
-    `T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`
-  );
 }

@@ -34,14 +34,6 @@ describe('expiry dates parsed once per entry', () => {
     expect(after).to.include({ severity: 'ok', expiresAt: '2027-03-01T00:00:00.000Z' });
   });
 
-  it('keeps time zones apart', () => {
-    const entry: ExpiryEntry = { expiresAt: '2027-03-01', appliesTo: [] };
-    const [utc] = evaluate([entry], NOW, { ...opts, timeZone: 'UTC' });
-    const [tokyo] = evaluate([entry], NOW, { ...opts, timeZone: 'Asia/Tokyo' });
-    expect(utc).to.include({ expiresAt: '2027-03-01T00:00:00.000Z' });
-    expect(tokyo).to.include({ expiresAt: '2027-02-28T15:00:00.000Z' });
-  });
-
   it('hands out new item objects on every check', () => {
     const entries: ExpiryEntry[] = [{ expiresAt: '2027-01-12', appliesTo: ['password'] }];
     const [a] = evaluate(entries, NOW, opts);
