@@ -7,17 +7,21 @@
  */
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
+import { adminAuth, adminTokens } from '../helpers/admin-users';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 import { leaks } from '../helpers/secret-forms';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-admin-attacks');
-const bcrypt = createRequire(require.resolve('node-red'))('bcryptjs') as {
-  hashSync(s: string, rounds: number): string;
+/** `tester` and `tester2` may read flows and press Test connection, nothing else. */
+const USERS = {
+  admin: '*',
+  reader: 'read',
+  tester: ['flows.read', 'auth-object.write'],
+  tester2: ['flows.read', 'auth-object.write'],
 };
 const conf = DEMO.confidential;
 const user = DEMO.user;
@@ -76,40 +80,8 @@ describe('admin routes under attack by a user who may only test', function () {
     });
     process.env.AO_E2E_ENV_SECRET = ENV_VALUE;
     process.env.AO_E2E_USER_PW = user.password;
-    nr = await startNodeRed(userDir, {
-      adminAuth: {
-        type: 'credentials',
-        users: [
-          { username: 'admin', password: bcrypt.hashSync('admin-pw', 4), permissions: '*' },
-          { username: 'reader', password: bcrypt.hashSync('reader-pw', 4), permissions: 'read' },
-          ...['tester', 'tester2'].map((username) => ({
-            username,
-            password: bcrypt.hashSync('tester-pw', 4),
-            permissions: ['flows.read', 'auth-object.write'],
-          })),
-        ],
-      },
-    });
-    for (const [name, pw, scope] of [
-      ['admin', 'admin-pw', '*'],
-      ['reader', 'reader-pw', 'read'],
-      ['tester', 'tester-pw', 'flows.read auth-object.write'],
-      ['tester2', 'tester-pw', 'flows.read auth-object.write'],
-    ] as const) {
-      const res = await fetch(`${nr.url}/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          client_id: 'node-red-admin',
-          grant_type: 'password',
-          scope,
-          username: name,
-          password: pw,
-        }),
-      });
-      tokens[name] = ((await res.json()) as { access_token: string }).access_token;
-      expect(tokens[name], `token for ${name}`).to.be.a('string');
-    }
+    nr = await startNodeRed(userDir, { adminAuth: adminAuth(USERS) });
+    Object.assign(tokens, await adminTokens(nr, USERS));
     await deployAsAdmin();
   });
 

@@ -1,15 +1,12 @@
 import { expect } from 'chai';
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
+import { adminAuth, adminTokens } from '../helpers/admin-users';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-admin-auth');
-// Node-RED hashes admin passwords with bcrypt; use the copy it ships with.
-const bcrypt = createRequire(require.resolve('node-red'))('bcryptjs') as {
-  hashSync(s: string, rounds: number): string;
-};
+const USERS = { admin: '*', reader: 'read' };
 const conf = DEMO.confidential;
 const user = DEMO.user;
 
@@ -24,33 +21,8 @@ describe('admin routes with adminAuth on', function () {
     fs.rmSync(userDir, { recursive: true, force: true });
     installPacked(userDir);
     server = await startOAuthServer();
-    nr = await startNodeRed(userDir, {
-      adminAuth: {
-        type: 'credentials',
-        users: [
-          { username: 'admin', password: bcrypt.hashSync('admin-pw', 4), permissions: '*' },
-          { username: 'reader', password: bcrypt.hashSync('reader-pw', 4), permissions: 'read' },
-        ],
-      },
-    });
-    for (const [name, pw, scope] of [
-      ['admin', 'admin-pw', '*'],
-      ['reader', 'reader-pw', 'read'],
-    ]) {
-      const res = await fetch(`${nr.url}/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          client_id: 'node-red-admin',
-          grant_type: 'password',
-          scope: scope!,
-          username: name!,
-          password: pw!,
-        }),
-      });
-      tokens[name!] = ((await res.json()) as { access_token: string }).access_token;
-      expect(tokens[name!], `token for ${name}`).to.be.a('string');
-    }
+    nr = await startNodeRed(userDir, { adminAuth: adminAuth(USERS) });
+    Object.assign(tokens, await adminTokens(nr, USERS));
     const deployRes = await fetch(`${nr.url}/flows`, {
       method: 'POST',
       headers: {
