@@ -83,11 +83,8 @@ for leg in "${legs[@]}"; do
   echo "=== matrix leg $leg: $label"
   log=$dir/leg-$leg.log
   start=$SECONDS
-  # --no-config: .mocharc.json's spec would add every test; its other options are repeated here.
   status=0
-  NODE_RED_PATH=$nr timeout 900 "$node" node_modules/mocha/bin/mocha.js --no-config \
-    --require tsx/cjs --require ./test/helpers/node-red-version.ts --extension ts \
-    --timeout 20000 --reporter dot \
+  NODE_RED_PATH=$nr timeout 900 "$node" node_modules/mocha/bin/mocha.js --reporter dot \
     'test/nodes/**/*.test.ts' 'test/core/**/*.test.ts' test/e2e/tarball.test.ts \
     2>&1 | tee "$log" || status=$?
   counts=$(grep -E '^ +[0-9]+ (passing|failing|pending)' "$log" | sed -E 's/ \(.*//; s/^ +//' | paste -sd, - || true)

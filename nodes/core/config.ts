@@ -11,11 +11,13 @@ import {
   DEFAULT_CLIENT_AUTH,
   DEFAULT_GRANT,
   GRANT_TYPES,
-  RESERVED_PARAMS,
   SECONDS,
   checkEndpoint,
+  checkExtraParams,
+  checkIssuer,
   checkNumber,
   credentialsNeeded,
+  needsClientCertificate,
   scopeTokens,
   type AssertionAlg,
   type ClientAuthMethod,
@@ -110,6 +112,12 @@ const ENDPOINT_MESSAGES = {
     'must use https (http is allowed only for loopback addresses or with "allow insecure http")',
 } as const;
 
+const PARAM_MESSAGES = {
+  'param-name': () => 'an extra parameter has no name',
+  'param-reserved': (name: string) => `extra parameter "${name}" is set by the node itself`,
+  'param-value': (name: string) => `extra parameter "${name}" must be text`,
+} as const;
+
 /** An endpoint URL by the rule of {@link checkEndpoint}; throws a ConfigError naming `field`. */
 export function parseEndpoint(field: string, value: unknown, allowInsecureHttp: boolean): URL {
   const r = checkEndpoint(value, allowInsecureHttp);
@@ -155,9 +163,15 @@ export function validateSettings(
   }
   const insecure = raw.allowInsecureHttp === true || raw.allowInsecureHttp === 'true';
   const issuerText = text(raw.issuer);
-  const issuer = issuerText ? parseEndpoint('issuer', issuerText, insecure) : undefined;
-  if (issuer && issuer.search) {
-    throw new ConfigError('issuer', 'url', 'issuer must not contain a query');
+  let issuer: URL | undefined;
+  if (issuerText) {
+    const r = checkIssuer(issuerText, insecure);
+    if ('problem' in r) {
+      const message =
+        r.problem === 'query' ? 'must not contain a query' : ENDPOINT_MESSAGES[r.problem];
+      throw new ConfigError('issuer', r.problem, `issuer ${message}`);
+    }
+    issuer = r.url;
   }
   // A typed token URL wins; without one the issuer's discovery document names it.
   const discovery =
@@ -174,35 +188,14 @@ export function validateSettings(
     throw new ConfigError('scope', 'scope', 'scope contains characters a scope may not have');
   }
 
-  const extraParams: [string, string][] = [];
-  const list = Array.isArray(raw.extraParams) ? raw.extraParams : [];
-  for (const p of list as unknown[]) {
-    const item = (p ?? {}) as { name?: unknown; value?: unknown };
-    const name = text(item.name);
-    if (!name) {
-      throw new ConfigError('extraParams', 'param-name', 'an extra parameter has no name');
-    }
-    if (RESERVED_PARAMS.has(name)) {
-      throw new ConfigError(
-        'extraParams',
-        'param-reserved',
-        `extra parameter "${name}" is set by the node itself`,
-        { param: name },
-      );
-    }
-    const value = item.value;
-    if (value !== undefined && value !== null && typeof value !== 'string') {
-      throw new ConfigError(
-        'extraParams',
-        'param-value',
-        `extra parameter "${name}" must be text`,
-        {
-          param: name,
-        },
-      );
-    }
-    extraParams.push([name, value ?? '']);
+  const extra = checkExtraParams(raw.extraParams);
+  if ('problem' in extra) {
+    const name = 'name' in extra ? extra.name : '';
+    throw new ConfigError('extraParams', extra.problem, PARAM_MESSAGES[extra.problem](name), {
+      param: name,
+    });
   }
+  const extraParams = extra.params;
 
   const c = creds ?? {};
   const needed = credentialsNeeded(grantType, clientAuth);
@@ -213,7 +206,7 @@ export function validateSettings(
   let assertion: AssertionSettings | undefined;
   if (needed.includes('privateKey')) assertion = assertionSettings(raw, c.privateKey);
   // RFC 8705 §2: with tls_client_auth the TLS handshake authenticates the client.
-  if (clientAuth === 'tls_client_auth' && tls.clientCertNotAfter === undefined) {
+  if (needsClientCertificate(clientAuth) && tls.clientCertNotAfter === undefined) {
     throw new ConfigError(
       'tls',
       'client-cert',

@@ -261,6 +261,7 @@ export class ConfigError extends AuthError {
 export type ConfigErrorReason =
   | 'required'
   | 'url'
+  | 'query'
   | 'insecure'
   | 'userinfo'
   | 'fragment'

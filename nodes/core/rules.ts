@@ -110,6 +110,38 @@ export function checkEndpoint(
   return { url };
 }
 
+/** The issuer: an endpoint as {@link checkEndpoint}, without a query (discovery appends a path). */
+export function checkIssuer(
+  value: unknown,
+  allowInsecureHttp: boolean,
+): { url: URL } | { problem: EndpointProblem | 'query' } {
+  const r = checkEndpoint(value, allowInsecureHttp);
+  return 'url' in r && r.url.search ? { problem: 'query' } : r;
+}
+
+export type ParamProblem =
+  { problem: 'param-name' } | { problem: 'param-reserved' | 'param-value'; name: string };
+
+/**
+ * Extra body parameters as `[name, value]` pairs, or the first problem: each needs a
+ * name the node does not set itself, and a text value. Anything but a list means none.
+ */
+export function checkExtraParams(list: unknown): { params: [string, string][] } | ParamProblem {
+  const params: [string, string][] = [];
+  for (const p of Array.isArray(list) ? (list as unknown[]) : []) {
+    const item = (p ?? {}) as { name?: unknown; value?: unknown };
+    const name = text(item.name);
+    if (!name) return { problem: 'param-name' };
+    if (RESERVED_PARAMS.has(name)) return { problem: 'param-reserved', name };
+    const value = item.value;
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      return { problem: 'param-value', name };
+    }
+    params.push([name, value ?? '']);
+  }
+  return { params };
+}
+
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
@@ -151,6 +183,11 @@ export function secretsNeeded(grantType: string, clientAuth: string): SecretCred
   return credentialsNeeded(grantType, clientAuth).filter((c): c is SecretCredential =>
     (SECRET_CREDENTIALS as readonly string[]).includes(c),
   );
+}
+
+/** Whether the client authenticates with the TLS configuration's certificate (RFC 8705 §2). */
+export function needsClientCertificate(clientAuth: string): boolean {
+  return clientAuth === 'tls_client_auth';
 }
 
 /** Parameters an expiry is usually about; users may name others. */

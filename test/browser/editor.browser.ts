@@ -9,10 +9,11 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
+import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const root = path.resolve(__dirname, '../..');
-const userDir = path.join(root, 'test-output/browser-user');
+const userDir = path.join(root, `test-output/browser-user-${process.pid}`);
 const shots = path.join(root, 'test-output/browser-shots');
 const conf = DEMO.confidential;
 const user = DEMO.user;
@@ -28,6 +29,8 @@ describe('the editor in a real browser', function () {
   this.timeout(180_000);
   let nr: NodeRed;
   let server: OAuthServer;
+  // An OpenID issuer whose discovery document names the OAuth server's token endpoint.
+  let issuer: RawServer;
   let browser: Browser;
   let page: Page;
   let step = 0;
@@ -40,6 +43,22 @@ describe('the editor in a real browser', function () {
     });
   };
 
+  /**
+   * Shows a tab of the auth object form. Node-RED's tabs take a second click within 400 ms,
+   * on any tab, for a double click: try again, a bounded few times.
+   */
+  const openTab = async (tab: 'connection' | 'advanced' | 'expiries') => {
+    for (let attempt = 1; ; attempt++) {
+      await page.click(`#red-ui-tab-auth-object-tab-${tab} a`);
+      try {
+        await page.waitForSelector(`#auth-object-tab-${tab}`, { state: 'visible', timeout: 1000 });
+        return;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+  };
+
   before(async () => {
     fs.rmSync(userDir, { recursive: true, force: true });
     fs.rmSync(shots, { recursive: true, force: true });
@@ -47,6 +66,12 @@ describe('the editor in a real browser', function () {
     console.log(`      screenshots: ${shots}`);
     installPacked(userDir);
     server = await startOAuthServer();
+    const notFound = handlers.text(404, 'not found');
+    issuer = await startRawServer(notFound);
+    const discovery = handlers.json(200, { issuer: issuer.url, token_endpoint: server.tokenUrl });
+    issuer.setHandler((req, res, body, n) =>
+      (req.url === '/.well-known/openid-configuration' ? discovery : notFound)(req, res, body, n),
+    );
     nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -58,6 +83,8 @@ describe('the editor in a real browser', function () {
     await browser?.close();
     await nr?.stop();
     await server?.close();
+    await issuer?.close();
+    fs.rmSync(userDir, { recursive: true, force: true });
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed')
@@ -282,5 +309,87 @@ describe('the editor in a real browser', function () {
     });
     expect(dirty, 'the cancelled edit left changes to deploy').to.equal(false);
     expect(server.requests.length, 'a token request was sent').to.equal(before);
+  });
+
+  it('shows the algorithm, key ID and private key for private_key_jwt, and no secret', async () => {
+    const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
+    const id = flows.find((n) => n.type === 'auth-object')!.id as string;
+    await page.evaluate((objectId) => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.editor.editConfig('', 'auth-object', objectId);
+    }, id);
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+    for (const field of ['assertionAlg', 'keyId', 'privateKey']) {
+      expect(await page.isVisible(`#node-config-input-${field}`), field).to.equal(false);
+    }
+    await page.selectOption('#node-config-input-clientAuth', 'private_key_jwt');
+    for (const field of ['assertionAlg', 'keyId', 'privateKey']) {
+      expect(await page.isVisible(`#node-config-input-${field}`), field).to.equal(true);
+    }
+    expect(await page.isVisible('#node-config-input-clientSecret')).to.equal(false);
+    // The key is needed now, and there is none yet.
+    expect(await page.getAttribute('#node-config-input-privateKey', 'class')).to.contain(
+      'input-error',
+    );
+    await shot('private-key-jwt-fields');
+  });
+
+  it('hides the secret for tls_client_auth and marks the TLS configuration as needed', async () => {
+    await page.selectOption('#node-config-input-clientAuth', 'tls_client_auth');
+    for (const field of ['clientSecret', 'privateKey', 'assertionAlg', 'keyId']) {
+      expect(await page.isVisible(`#node-config-input-${field}`), field).to.equal(false);
+    }
+    expect(await page.isVisible('#node-config-input-clientId')).to.equal(true);
+    await openTab('advanced');
+    expect(await page.getAttribute('#node-config-input-tls', 'class')).to.contain('input-error');
+    await shot('tls-client-auth-needs-tls');
+    // Another client authentication does not need it.
+    await openTab('connection');
+    await page.selectOption('#node-config-input-clientAuth', 'client_secret_basic');
+    expect(await page.isVisible('#node-config-input-clientSecret')).to.equal(true);
+    expect(await page.getAttribute('#node-config-input-tls', 'class')).to.not.contain(
+      'input-error',
+    );
+  });
+
+  it("tests the connection with the token endpoint from the issuer's discovery document", async () => {
+    await page.fill('#node-config-input-tokenUrl', '');
+    await page.locator('#node-config-input-tokenUrl').blur();
+    // Neither a token URL nor an issuer: the token URL is required.
+    expect(await page.getAttribute('#node-config-input-tokenUrl', 'class')).to.contain(
+      'input-error',
+    );
+    await page.fill('#node-config-input-issuer', issuer.url);
+    await page.locator('#node-config-input-issuer').blur();
+    expect(await page.getAttribute('#node-config-input-tokenUrl', 'class')).to.not.contain(
+      'input-error',
+    );
+    expect((await page.getAttribute('#node-config-input-issuer', 'class')) ?? '').to.not.contain(
+      'input-error',
+    );
+    // Another destination: the stored secrets are typed again.
+    await page.fill('#node-config-input-clientSecret', conf.clientSecret);
+    await page.fill('#node-config-input-password', user.password);
+    const before = server.requests.length;
+    await page.click('#auth-object-test-button');
+    await page.waitForSelector('#auth-object-test-result:not([data-result="pending"])');
+    expect(await page.getAttribute('#auth-object-test-result', 'data-result')).to.equal(
+      'success',
+      (await page.textContent('#auth-object-test-result')) ?? '',
+    );
+    const discovered = page.locator('#auth-object-discovered');
+    expect(await discovered.isVisible()).to.equal(true);
+    expect(await discovered.textContent()).to.contain(server.tokenUrl);
+    expect(issuer.requests.map((r) => r.url)).to.include('/.well-known/openid-configuration');
+    expect(server.requests.length, 'token requests').to.equal(before + 1);
+    await shot('test-connection-discovered');
+
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
+    const dirty = await page.evaluate(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return RED.nodes.dirty();
+    });
+    expect(dirty, 'the cancelled edit left changes to deploy').to.equal(false);
   });
 });

@@ -11,7 +11,7 @@ import { launchChromium } from '../helpers/browser';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const root = path.resolve(__dirname, '../..');
-const userDir = path.join(root, 'test-output/browser-lang-user');
+const userDir = path.join(root, `test-output/browser-lang-user-${process.pid}`);
 const shots = path.join(root, 'test-output/browser-shots');
 
 for (const [locale, deploy] of [

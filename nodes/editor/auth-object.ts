@@ -1,0 +1,733 @@
+/**
+ * The auth object (a config node) in the editor: its form, the validation of each field
+ * (the checks are in auth-object-validation.ts), the expiry list, and Test connection.
+ */
+import { parseExpiryDate } from '../core/expiry';
+import {
+  DEFAULT_CLIENT_AUTH,
+  DEFAULT_GRANT,
+  KNOWN_PARAMETERS,
+  SECONDS,
+  credentialsNeeded,
+  endpointLabel,
+  type CredentialName,
+} from '../core/rules';
+import {
+  checkCredentialField,
+  checkExpiriesField,
+  checkExtraParamsField,
+  checkIssuerField,
+  checkNotifyField,
+  checkOptionField,
+  checkScopeField,
+  checkSecondsField,
+  checkTlsField,
+  checkUrlField,
+  type Verdict,
+} from './auth-object-validation';
+import {
+  createTabs,
+  inputText,
+  messageValidator,
+  registerType,
+  spinner,
+  translator,
+  type EditorNode,
+  type Params,
+  type Validator,
+} from './red';
+
+interface ExtraParam {
+  name: string;
+  value: string;
+}
+
+interface AuthObjectNode extends EditorNode {
+  grantType?: string;
+  tokenUrl?: string;
+  issuer?: string;
+  allowInsecureHttp?: boolean;
+  clientAuth?: string;
+  extraParams?: unknown;
+  expiries?: unknown;
+}
+
+/** The answer of POST auth-objects/test (admin-routes.ts). */
+interface TestAnswer {
+  ok?: boolean;
+  tokenType?: string;
+  expiresIn?: number;
+  scope?: string;
+  refreshToken?: boolean;
+  tokenEndpoint?: string;
+  code?: string;
+  message?: string;
+  /** SECRET_REQUIRED: the secrets to type again. */
+  fields?: unknown;
+  /** ENV_UNRESOLVED: the field holding a ${NAME} the test cannot resolve. */
+  field?: string;
+}
+
+const TYPE = 'auth-object';
+const t = translator(TYPE);
+const CREDENTIALS: readonly CredentialName[] = [
+  'clientId',
+  'clientSecret',
+  'username',
+  'password',
+  'privateKey',
+];
+
+/** A form control of this node's dialog. */
+const input = (name: string): JQuery => $(`#node-config-input-${name}`);
+
+/** The message of a verdict, or true; a `field` parameter is shown as its label. */
+function explain(verdict: Verdict): true | string {
+  if (!verdict) return true;
+  const params: Params = { ...verdict.params };
+  if (typeof params.field === 'string') params.field = t(`label.${params.field}`);
+  return t(verdict.key, params);
+}
+
+/** A validator of this node from a check's verdict. */
+function validator(
+  check: (node: AuthObjectNode, value: unknown) => Verdict,
+): Validator<AuthObjectNode> {
+  return messageValidator<AuthObjectNode>(function (value) {
+    return explain(check(this, value));
+  });
+}
+
+// The node being edited, so validators read the live form for it only.
+let editingId: string | null = null;
+
+/** The form's value while this node is being edited, else the saved one. */
+function current(
+  node: AuthObjectNode,
+  prop: keyof AuthObjectNode & string,
+  fallback: string,
+): string {
+  if (editingId === node.id) {
+    const v = input(prop).val();
+    if (v !== undefined && v !== null) return String(v);
+  }
+  const saved = node[prop];
+  return typeof saved === 'string' && saved !== '' ? saved : fallback;
+}
+
+function insecureAllowed(node: AuthObjectNode): boolean {
+  const box = input('allowInsecureHttp');
+  if (editingId !== null && node.id === editingId && box.length) return box.is(':checked');
+  return node.allowInsecureHttp === true;
+}
+
+const grantOf = (node: AuthObjectNode) => current(node, 'grantType', DEFAULT_GRANT);
+const clientAuthOf = (node: AuthObjectNode) => current(node, 'clientAuth', DEFAULT_CLIENT_AUTH);
+
+/** Whether the client authentication sends a client secret (the Secret row is shown). */
+const usesSecret = (clientAuth: string) =>
+  credentialsNeeded(DEFAULT_GRANT, clientAuth).includes('clientSecret');
+
+// ------------------------------------------------------------------------------------
+// The expiry list
+
+// What the date and time inputs show exactly, and so write back unchanged.
+const PICKER_RE = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?$/;
+
+const isExpiryDate = (v: unknown) => parseExpiryDate(v).ok;
+
+/** Names typed comma-separated, trimmed, without repeats. */
+function splitNames(value: unknown): string[] {
+  const names: string[] = [];
+  for (const part of String(value || '').split(',')) {
+    const n = part.trim();
+    if (n !== '' && !names.includes(n)) names.push(n);
+  }
+  return names;
+}
+
+/** The data of an expiry row: the stored entry; absent for a row added with the button. */
+interface ExpiryRowData {
+  entry?: unknown;
+}
+
+/**
+ * One row of the Expiries list. An untouched row is saved back exactly as it was stored.
+ * A stored date the inputs cannot show exactly (seconds, an offset, or no valid date at
+ * all) is kept, and shown as text, until the user changes the date or time.
+ */
+function addExpiryRow(node: AuthObjectNode, container: JQuery, data: ExpiryRowData): void {
+  const loaded = Object.prototype.hasOwnProperty.call(data, 'entry');
+  const stored = data.entry;
+  const isObject = stored !== null && typeof stored === 'object' && !Array.isArray(stored);
+  const entry = (isObject ? stored : {}) as Record<string, unknown>;
+  // An entry that is not even an object shows its value as the saved date.
+  const rawDate = isObject ? entry.expiresAt : stored;
+  const storedDate = typeof rawDate === 'string' ? rawDate : '';
+  const state: { modified: boolean; touched: boolean; original: unknown } = {
+    modified: !loaded,
+    touched: false,
+    original: undefined,
+  };
+
+  const line = (labelKey: string) => {
+    const div = $('<div/>')
+      .css({ display: 'flex', 'align-items': 'center', gap: '6px', margin: '2px 0' })
+      .appendTo(container);
+    $('<span/>')
+      .css({ flex: '0 0 90px' })
+      .text(labelKey ? node._(`auth-object.label.${labelKey}`) : '')
+      .appendTo(div);
+    return div;
+  };
+
+  const when = line('expiresAt');
+  const date = $('<input/>', {
+    type: 'date',
+    class: 'auth-object-expiry-date',
+    min: '1970-01-01',
+    max: '9999-12-31',
+  })
+    .css({ width: '160px' })
+    .appendTo(when);
+  const time = $('<input/>', { type: 'time', class: 'auth-object-expiry-time', step: 60 })
+    .css({ width: '110px' })
+    .appendTo(when);
+  const savedLine = line('');
+  const saved = $('<span/>', { class: 'auth-object-expiry-saved' })
+    .css({ 'font-size': '0.85em', color: 'var(--red-ui-secondary-text-color)' })
+    .appendTo(savedLine);
+
+  const boxes = $('<span/>', { class: 'auth-object-expiry-applies' })
+    .css({
+      display: 'flex',
+      'flex-wrap': 'wrap',
+      gap: '2px 12px',
+      padding: '2px 4px',
+      border: '1px solid transparent',
+      'border-radius': '4px',
+    })
+    .appendTo(line('appliesTo'));
+  for (const p of KNOWN_PARAMETERS) {
+    const label = $('<label/>')
+      .css({ width: 'auto', margin: 0, 'white-space': 'nowrap' })
+      .appendTo(boxes);
+    $('<input/>', { type: 'checkbox', class: 'auth-object-expiry-param', value: p })
+      .css({ width: 'auto', margin: '0 4px 2px 0', 'vertical-align': 'middle' })
+      .appendTo(label);
+    $('<span/>')
+      .text(node._(`auth-object.label.param.${p}`))
+      .appendTo(label);
+  }
+  const other = $('<input/>', {
+    type: 'text',
+    class: 'auth-object-expiry-other',
+    placeholder: node._('auth-object.placeholder.otherParams'),
+  })
+    .css({ flex: '1 1 auto', width: 'auto' })
+    .appendTo(line('otherParams'));
+  const note = $('<input/>', {
+    type: 'text',
+    class: 'auth-object-expiry-note',
+    placeholder: node._('auth-object.placeholder.note'),
+  })
+    .css({ flex: '1 1 auto', width: 'auto' })
+    .appendTo(line('note'));
+
+  // Fill in the stored entry.
+  const trimmed = storedDate.trim();
+  const shown = PICKER_RE.exec(trimmed);
+  if (shown) {
+    date.val(shown[1]);
+    time.val(shown[2] || '');
+  } else if (loaded && rawDate !== undefined && rawDate !== '') {
+    state.original = rawDate;
+    if (isExpiryDate(trimmed)) {
+      // The nearest the inputs can show: the date and hh:mm as written.
+      date.val(trimmed.slice(0, 10));
+      time.val(trimmed.length > 10 ? trimmed.slice(11, 16) : '');
+    }
+  }
+  if (state.original !== undefined) {
+    const original =
+      typeof state.original === 'string' ? state.original : JSON.stringify(state.original);
+    saved.append(document.createTextNode(`${node._('auth-object.label.savedAs')} `));
+    $('<code/>').text(String(original)).appendTo(saved);
+    const tip = isExpiryDate(state.original) ? 'expiryKept' : 'expiryInvalid';
+    saved.append(document.createTextNode(` ${node._(`auth-object.tip.${tip}`)}`));
+  } else {
+    savedLine.hide();
+  }
+  const storedNames = Array.isArray(entry.appliesTo)
+    ? (entry.appliesTo as unknown[]).filter((n): n is string => typeof n === 'string')
+    : splitNames(entry.appliesTo);
+  const others: string[] = [];
+  for (const n of storedNames) {
+    const name = n.trim();
+    if (KNOWN_PARAMETERS.includes(name)) {
+      boxes.find(`input[value="${name}"]`).prop('checked', true);
+    } else if (name !== '' && !others.includes(name)) {
+      others.push(name);
+    }
+  }
+  other.val(others.join(', '));
+  note.val(typeof entry.note === 'string' ? entry.note : '');
+
+  const expiresAt = (): unknown => {
+    if (state.original !== undefined && !state.touched) return state.original;
+    const d = inputText(date);
+    const tm = inputText(time).slice(0, 5);
+    if (d === '') return '';
+    return tm ? `${d}T${tm}` : d;
+  };
+  const appliesTo = (): string[] => {
+    const names: string[] = [];
+    boxes.find('.auth-object-expiry-param:checked').each(function () {
+      names.push(inputText($(this)));
+    });
+    for (const n of splitNames(inputText(other))) {
+      if (!names.includes(n)) names.push(n);
+    }
+    return names;
+  };
+  const refresh = () => {
+    date.toggleClass('input-error', !isExpiryDate(expiresAt()));
+    const noParams = appliesTo().length === 0;
+    boxes.toggleClass('input-error', noParams);
+    other.toggleClass('input-error', noParams);
+  };
+
+  date.add(time).on('change input', () => {
+    state.modified = true;
+    if (!state.touched) {
+      state.touched = true;
+      savedLine.hide();
+    }
+    refresh();
+  });
+  container
+    .find('input')
+    .not(date)
+    .not(time)
+    .on('change input', () => {
+      state.modified = true;
+      refresh();
+    });
+  refresh();
+
+  // Read back by oneditsave.
+  container.data('auth-object-expiry', (): unknown => {
+    if (!state.modified) return $.extend(true, {}, { v: stored }).v;
+    const result: Record<string, unknown> = { expiresAt: expiresAt(), appliesTo: appliesTo() };
+    const noteText = inputText(note).trim();
+    if (noteText !== '') result.note = noteText;
+    // Keep fields a later version may have added.
+    for (const k of Object.keys(entry)) {
+      if (k !== 'expiresAt' && k !== 'appliesTo' && k !== 'note') result[k] = entry[k];
+    }
+    return result;
+  });
+}
+
+// ------------------------------------------------------------------------------------
+// Extra parameters
+
+/** The extra parameter rows of the form; rows without a name are skipped. */
+function readExtraParams(): ExtraParam[] {
+  const params: ExtraParam[] = [];
+  input('extraParams-container')
+    .editableList('items')
+    .each(function () {
+      const name = inputText($(this).find('.auth-object-param-name')).trim();
+      if (name) params.push({ name, value: inputText($(this).find('.auth-object-param-value')) });
+    });
+  return params;
+}
+
+// ------------------------------------------------------------------------------------
+// Hints under the fields a failed test names
+
+/** A config-node select's value, '' for none. */
+function configRef(name: string): string {
+  const v = inputText(input(name));
+  return v && v !== '_ADD_' ? v : '';
+}
+
+const HINT_EVENTS = 'input.authObjectHint change.authObjectHint';
+
+/** The form control a runtime answer names by its setting or credential name. */
+function fieldInput(name: unknown): JQuery {
+  if (typeof name !== 'string' || !/^[a-zA-Z]+$/.test(name)) return $();
+  const control = input(name);
+  return control.length ? control : input(`${name}-container`);
+}
+
+/** Removes one field's hint and marker, or every one without a name. */
+function clearFieldHints(name?: string): void {
+  let hints = $('.auth-object-secret-hint');
+  let marked = $('.auth-object-secret-needed');
+  if (name) {
+    hints = hints.filter((_i, el) => $(el).attr('data-field') === name);
+    marked = marked.filter((_i, el) => $(el).attr('data-auth-object-hint') === name);
+  }
+  hints.remove();
+  marked
+    .removeClass('auth-object-secret-needed')
+    .removeAttr('data-auth-object-hint')
+    .css({ 'border-color': '', 'box-shadow': '' })
+    .off(HINT_EVENTS);
+  if (hints.length) RED.tray.resize();
+}
+
+/** A warning under the named field and a marker on it, until the user edits it. */
+function markField(name: string, message: string): void {
+  const control = fieldInput(name);
+  if (!control.length) return;
+  clearFieldHints(name);
+  const row = control.closest('.form-row');
+  const hint = $('<div/>', { class: 'auth-object-secret-hint', role: 'alert' })
+    .attr('data-field', name)
+    .css({
+      margin: '4px 0 0 104px',
+      width: '70%',
+      'box-sizing': 'border-box',
+      padding: '4px 8px',
+      'border-left': '3px solid var(--red-ui-border-color-warning, #FFCF70)',
+      background: 'var(--red-ui-form-tips-background, #ffe)',
+      color: 'var(--red-ui-text-color-error, #AD1625)',
+    });
+  $('<i/>', { class: 'fa fa-exclamation-triangle' }).css({ 'margin-right': '6px' }).appendTo(hint);
+  $('<span/>').text(message).appendTo(hint);
+  hint.appendTo(row.length ? row : control.parent());
+  control
+    .addClass('auth-object-secret-needed')
+    .attr('data-auth-object-hint', name)
+    .css({
+      'border-color': 'var(--red-ui-border-color-warning, #FFCF70)',
+      'box-shadow': '0 0 0 1px var(--red-ui-border-color-warning, #FFCF70)',
+    })
+    // Typing into the field (or choosing another value) answers the hint.
+    .on(HINT_EVENTS, function (e) {
+      if (e.type === 'input' || !$(this).is('input, textarea')) clearFieldHints(name);
+    });
+}
+
+/** Marks the fields a failed test names: secrets to type again, or an unresolved ${NAME}. */
+function markFailedFields(r: TestAnswer): void {
+  if (r.code === 'SECRET_REQUIRED' && Array.isArray(r.fields)) {
+    for (const f of r.fields as unknown[]) {
+      if (typeof f === 'string') markField(f, t('test.secretHint'));
+    }
+  } else if (r.code === 'ENV_UNRESOLVED' && r.field) {
+    markField(r.field, r.message || t('test.envUnresolved', { field: r.field }));
+  }
+  RED.tray.resize();
+}
+
+// ------------------------------------------------------------------------------------
+// Test connection
+
+/**
+ * Asks the runtime for one token request with what the form holds now, before deploy.
+ * Unchanged secret fields hold Node-RED's placeholder; the runtime then uses the deployed
+ * node's stored secret. The answer never contains the token.
+ */
+function testConnection(node: AuthObjectNode): void {
+  const out = $('#auth-object-test-result');
+  const button = $('#auth-object-test-button');
+  const value = (name: string) => inputText(input(name));
+  const credentials: Record<string, string> = {};
+  for (const c of CREDENTIALS) credentials[c] = value(c);
+  const body = {
+    id: node.id,
+    grantType: value('grantType'),
+    tokenUrl: value('tokenUrl'),
+    issuer: value('issuer'),
+    refreshTokenUrl: value('refreshTokenUrl'),
+    allowInsecureHttp: input('allowInsecureHttp').is(':checked'),
+    scope: value('scope'),
+    clientAuth: value('clientAuth'),
+    assertionAlg: value('assertionAlg'),
+    keyId: value('keyId'),
+    extraParams: readExtraParams(),
+    timeout: value('timeout'),
+    tls: configRef('tls'),
+    proxy: configRef('proxy'),
+    credentials,
+  };
+  const show = (ok: boolean, message: string) => {
+    out
+      .text(message)
+      .attr('data-result', ok ? 'success' : 'failure')
+      .css({
+        display: 'block',
+        background: ok ? 'var(--red-ui-text-color-success, #e6f4e6)' : '#fbe9e9',
+        color: ok ? '#1d5e1d' : '#8a1f1f',
+      });
+    RED.tray.resize();
+  };
+  button.prop('disabled', true);
+  clearFieldHints();
+  out
+    .text(t('test.testing'))
+    .attr('data-result', 'pending')
+    .css({ display: 'block', background: 'none', color: '' });
+  $.ajax({
+    url: 'auth-objects/test',
+    type: 'POST',
+    contentType: 'application/json',
+    data: JSON.stringify(body),
+    dataType: 'json',
+  })
+    .done((r: TestAnswer) => {
+      if (r.ok) {
+        let message = t('test.success', {
+          type: r.tokenType ?? '',
+          seconds: r.expiresIn ?? '',
+          scope: r.scope || t('test.noScope'),
+        });
+        if (r.refreshToken) message += ` ${t('test.withRefresh')}`;
+        if (r.tokenEndpoint && !value('tokenUrl').trim()) {
+          // Shown under the issuer: the endpoint discovery found.
+          $('#auth-object-discovered')
+            .text(t('test.discovered', { url: r.tokenEndpoint }))
+            .show();
+        }
+        show(true, message);
+      } else {
+        show(false, t('test.failed', { code: r.code ?? '', message: r.message ?? '' }));
+        markFailedFields(r);
+      }
+    })
+    .fail((xhr: JQuery.jqXHR) => {
+      const r = (xhr.responseJSON || {}) as TestAnswer;
+      const message = r.message || xhr.statusText || String(xhr.status);
+      show(false, t('test.failed', { code: r.code || `HTTP_${xhr.status}`, message }));
+    })
+    .always(() => {
+      button.prop('disabled', false);
+    });
+}
+
+// ------------------------------------------------------------------------------------
+// The form
+
+/** Shows the rows the grant and client authentication use, and validates what they need. */
+function prepareDependentRows(): void {
+  // Which credentials are required depends on the grant and client authentication.
+  const revalidateCredentials = () => {
+    for (const c of CREDENTIALS) input(c).trigger('change');
+    input('tls').trigger('change');
+  };
+  const updateGrantRows = () => {
+    const isPassword = inputText(input('grantType')) === 'password';
+    $('.auth-object-row-password').toggle(isPassword);
+    $('.auth-object-row-ropc').toggle(isPassword);
+    revalidateCredentials();
+    RED.tray.resize();
+  };
+  const updateClientAuthRows = () => {
+    const auth = inputText(input('clientAuth'));
+    $('.auth-object-row-clientSecret').toggle(usesSecret(auth));
+    $('.auth-object-row-privateKey').toggle(auth === 'private_key_jwt');
+    revalidateCredentials();
+    RED.tray.resize();
+  };
+  const updateInsecureRows = () => {
+    $('.auth-object-row-insecure').toggle(input('allowInsecureHttp').is(':checked'));
+    // The URL rule depends on this box: validate the URLs again.
+    input('tokenUrl').trigger('change');
+    input('issuer').trigger('change');
+    input('refreshTokenUrl').trigger('change');
+    RED.tray.resize();
+  };
+  input('grantType').on('change', updateGrantRows);
+  input('clientAuth').on('change', updateClientAuthRows);
+  input('allowInsecureHttp').on('change', updateInsecureRows);
+  // The token URL may be empty exactly when an issuer is set.
+  input('issuer').on('change', () => input('tokenUrl').trigger('change'));
+  updateGrantRows();
+  updateClientAuthRows();
+  updateInsecureRows();
+}
+
+function prepareExtraParams(node: AuthObjectNode): void {
+  const list = input('extraParams-container')
+    .css({ 'min-height': '120px', 'min-width': '450px' })
+    .editableList<{ name?: unknown; value?: unknown }>({
+      addItem(container, _index, data) {
+        const row = $('<div/>').css({ display: 'flex', gap: '6px' }).appendTo(container);
+        $('<input/>', {
+          class: 'auth-object-param-name',
+          type: 'text',
+          placeholder: node._('auth-object.placeholder.paramName'),
+        })
+          .css({ flex: '1 1 40%', width: 'auto' })
+          .val(data.name === undefined || data.name === null ? '' : String(data.name))
+          .appendTo(row);
+        $('<input/>', {
+          class: 'auth-object-param-value',
+          type: 'text',
+          placeholder: node._('auth-object.placeholder.paramValue'),
+        })
+          .css({ flex: '1 1 60%', width: 'auto' })
+          .val(data.value === undefined || data.value === null ? '' : String(data.value))
+          .appendTo(row);
+      },
+      sortable: true,
+      removable: true,
+    });
+  const stored: unknown[] = Array.isArray(node.extraParams) ? node.extraParams : [];
+  for (const p of stored) {
+    const item = (p ?? {}) as { name?: unknown; value?: unknown };
+    list.editableList('addItem', { name: item.name, value: item.value });
+  }
+}
+
+function prepareExpiries(node: AuthObjectNode): void {
+  const list = input('expiries-container')
+    .css({ 'min-height': '150px', 'min-width': '450px' })
+    .editableList<ExpiryRowData>({
+      addItem(container, _index, data) {
+        addExpiryRow(node, container, data);
+      },
+      sortable: false,
+      removable: true,
+    });
+  const stored: unknown[] = Array.isArray(node.expiries) ? node.expiries : [];
+  for (const e of stored) list.editableList('addItem', { entry: e });
+}
+
+/** The expiry entries as the rows hold them. */
+function readExpiries(): unknown[] {
+  const expiries: unknown[] = [];
+  input('expiries-container')
+    .editableList('items')
+    .each(function () {
+      const read: unknown = $(this).data('auth-object-expiry');
+      if (typeof read === 'function') expiries.push((read as () => unknown)());
+    });
+  return expiries;
+}
+
+const seconds = (field: keyof typeof SECONDS) => ({
+  value: SECONDS[field].default,
+  validate: validator((_node, v) => checkSecondsField(field, v)),
+});
+
+const credential = (field: CredentialName, type: 'text' | 'password') => ({
+  type,
+  validate: validator((node, v) =>
+    checkCredentialField(field, v, grantOf(node), clientAuthOf(node)),
+  ),
+});
+
+/** An optional endpoint URL: empty means the token URL. */
+const optionalUrl = validator((node, v) => checkUrlField(v, insecureAllowed(node), false));
+
+registerType<AuthObjectNode>(TYPE, {
+  category: 'config',
+  color: '#D8BFD8',
+  icon: 'auth-object.svg',
+  defaults: {
+    name: { value: '' },
+    grantType: {
+      value: DEFAULT_GRANT,
+      validate: validator((_node, v) => checkOptionField('grantType', v)),
+    },
+    tokenUrl: {
+      value: '',
+      // Required unless an issuer's discovery document names it: the validator says so
+      // with a message ("required: true" would only turn the field red, with no reason).
+      validate: validator((node, v) =>
+        checkUrlField(v, insecureAllowed(node), current(node, 'issuer', '').trim() === ''),
+      ),
+    },
+    issuer: {
+      value: '',
+      validate: validator((node, v) => checkIssuerField(v, insecureAllowed(node))),
+    },
+    allowInsecureHttp: { value: false },
+    refreshTokenUrl: { value: '', validate: optionalUrl },
+    scope: { value: '', validate: validator((_node, v) => checkScopeField(v)) },
+    clientAuth: {
+      value: DEFAULT_CLIENT_AUTH,
+      validate: validator((_node, v) => checkOptionField('clientAuth', v)),
+    },
+    assertionAlg: {
+      value: 'RS256',
+      validate: validator((_node, v) => checkOptionField('assertionAlg', v)),
+    },
+    keyId: { value: '' },
+    extraParams: { value: [], validate: validator((_node, v) => checkExtraParamsField(v)) },
+    tls: {
+      value: '',
+      type: 'tls-config',
+      // A validator of its own replaces Node-RED's check of the selected configuration,
+      // so this one makes it too.
+      validate: messageValidator<AuthObjectNode>(function (v) {
+        const id = v === '_ADD_' ? '' : v;
+        const verdict = explain(checkTlsField(id, clientAuthOf(this)));
+        if (verdict !== true || typeof id !== 'string' || id === '') return verdict;
+        const selected = RED.nodes.node(id) as { valid?: boolean } | null;
+        return selected !== null && selected.valid !== false;
+      }),
+    },
+    proxy: { value: '', type: 'http proxy', required: false },
+    timeout: seconds('timeout'),
+    refreshBefore: seconds('refreshBefore'),
+    cooldown: seconds('cooldown'),
+    expiries: { value: [], validate: validator((_node, v) => checkExpiriesField(v)) },
+    notify: { value: '', validate: validator((_node, v) => checkNotifyField(v)) },
+  },
+  credentials: {
+    clientId: credential('clientId', 'text'),
+    clientSecret: credential('clientSecret', 'password'),
+    username: credential('username', 'text'),
+    password: credential('password', 'password'),
+    privateKey: credential('privateKey', 'password'),
+  },
+  paletteLabel() {
+    return this._('auth-object.paletteLabel');
+  },
+  label() {
+    return this.name || endpointLabel(this);
+  },
+  oneditprepare() {
+    editingId = this.id;
+
+    const tabs = createTabs('node-config-auth-object-tabs', (tab) => {
+      $('#node-config-auth-object-tabs-content').children().hide();
+      $(`#${tab.id}`).show();
+    });
+    for (const tab of ['connection', 'advanced', 'expiries']) {
+      tabs.addTab({ id: `auth-object-tab-${tab}`, label: this._(`auth-object.tabs.${tab}`) });
+    }
+    setTimeout(() => tabs.resize(), 0);
+
+    for (const field of ['timeout', 'refreshBefore', 'cooldown'] as const) {
+      spinner(input(field), { min: SECONDS[field].min, max: SECONDS[field].max });
+    }
+    prepareDependentRows();
+    $('#auth-object-test-button').on('click', () => testConnection(this));
+    prepareExtraParams(this);
+    prepareExpiries(this);
+  },
+  oneditsave() {
+    editingId = null;
+    this.extraParams = readExtraParams();
+    this.expiries = readExpiries();
+
+    // Do not keep secrets the chosen grant and client authentication do not use.
+    const needed = credentialsNeeded(inputText(input('grantType')), inputText(input('clientAuth')));
+    for (const c of ['username', 'password', 'clientSecret', 'privateKey'] as const) {
+      if (!needed.includes(c)) input(c).val('');
+    }
+  },
+  oneditcancel() {
+    editingId = null;
+  },
+  oneditdelete() {
+    editingId = null;
+  },
+});
