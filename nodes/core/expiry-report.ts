@@ -25,7 +25,7 @@ export interface CheckedObject {
   entries: readonly ExpiryEntry[];
 }
 
-/** The shape of `msg.expiry` and of each summary entry (DESIGN.md). */
+/** The shape of `msg.expiry` and of each summary entry (README, expiry check). */
 export interface ReportItem {
   authObject: { id: string; name: string };
   appliesTo: string[];

@@ -7,39 +7,25 @@ import {
   type FormValues,
 } from '../../nodes/core/test-form';
 
+const settings = {
+  grantType: 'password',
+  issuer: '',
+  refreshTokenUrl: '',
+  clientAuth: 'client_secret_basic',
+  allowInsecureHttp: false,
+  tls: '',
+  proxy: '',
+  extraParams: [{ name: 'audience', value: 'api' }],
+  scope: 'read',
+};
+const secrets = { clientId: 'app', clientSecret: 's3cret', username: 'ann' };
+
 /** A deployed password-grant object whose token URL and password come from the environment. */
 const deployed: DeployedObject = {
-  raw: {
-    grantType: 'password',
-    tokenUrl: '${TOKEN_URL}',
-    issuer: '',
-    refreshTokenUrl: '',
-    clientAuth: 'client_secret_basic',
-    allowInsecureHttp: false,
-    tls: '',
-    proxy: '',
-    extraParams: [{ name: 'audience', value: 'api' }],
-    scope: 'read',
-  },
-  resolved: {
-    grantType: 'password',
-    tokenUrl: 'https://idp.example.com/token',
-    issuer: '',
-    refreshTokenUrl: '',
-    clientAuth: 'client_secret_basic',
-    allowInsecureHttp: false,
-    tls: '',
-    proxy: '',
-    extraParams: [{ name: 'audience', value: 'api' }],
-    scope: 'read',
-  },
-  rawCredentials: { clientId: 'app', clientSecret: 's3cret', username: 'ann', password: '${PW}' },
-  resolvedCredentials: {
-    clientId: 'app',
-    clientSecret: 's3cret',
-    username: 'ann',
-    password: 'from-env',
-  },
+  raw: { ...settings, tokenUrl: '${TOKEN_URL}' },
+  resolved: { ...settings, tokenUrl: 'https://idp.example.com/token' },
+  rawCredentials: { ...secrets, password: '${PW}' },
+  resolvedCredentials: { ...secrets, password: 'from-env' },
 };
 const unchangedCreds = {
   clientId: 'app',

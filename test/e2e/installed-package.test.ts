@@ -10,6 +10,7 @@ import {
   startNodeRed,
   type NodeRed,
 } from '../helpers/node-red-process';
+import { checkRoute, errorRoute } from '../helpers/flows';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-user');
 const conf = DEMO.confidential;
@@ -130,28 +131,7 @@ describe('the packed package in a real Node-RED', function () {
         wires: [['res1']],
       },
       { id: 'res1', type: 'http response', z: 'tab', x: 700, y: 100, wires: [] },
-      {
-        id: 'in2',
-        type: 'http in',
-        z: 'tab',
-        url: '/e2e-bad',
-        method: 'get',
-        x: 100,
-        y: 200,
-        wires: [['get2']],
-      },
-      { id: 'get2', type: 'auth-get-token', z: 'tab', auth: 'bad', x: 300, y: 200, wires: [[]] },
-      { id: 'catch', type: 'catch', z: 'tab', scope: ['get2'], x: 100, y: 300, wires: [['fmt']] },
-      {
-        id: 'fmt',
-        type: 'change',
-        z: 'tab',
-        rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }],
-        x: 300,
-        y: 300,
-        wires: [['res2']],
-      },
-      { id: 'res2', type: 'http response', z: 'tab', x: 500, y: 300, wires: [] },
+      ...errorRoute({ z: 'tab', route: '/e2e-bad', auth: 'bad', prefix: 'bad', y: 200 }),
     ]);
 
     const ok = await fetchRouted(nr, '/e2e');
@@ -203,26 +183,8 @@ describe('the packed package in a real Node-RED', function () {
       object('o20', 'Twenty days', twentyDays, 'twenty@example.com'),
       object('o90', 'Ninety days', 90, 'ninety@example.com'),
       object('oX', 'Already expired', -2, 'expired@example.com, boss@example.com'),
-      {
-        id: 'in',
-        type: 'http in',
-        z: 'tab',
-        url: '/check',
-        method: 'get',
-        x: 100,
-        y: 100,
-        wires: [['check']],
-      },
-      {
-        id: 'check',
-        type: 'auth-expiry-check',
-        z: 'tab',
-        x: 300,
-        y: 100,
-        wires: [['mail'], ['res']],
-      },
+      ...checkRoute({ z: 'tab', route: '/check', reminders: 'mail' }),
       emailNode(smtp.port),
-      { id: 'res', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
     ];
     await deploy(nr, flows(20));
     const summary = (await (await fetchRouted(nr, '/check')).json()) as {

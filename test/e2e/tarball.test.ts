@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { checkRoute, errorRoute } from '../helpers/flows';
 import { deploy, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 import { nodeRedVersion } from '../helpers/node-red-version';
 
@@ -308,25 +309,12 @@ describe(`the npm tarball installed into Node-RED ${nodeRedVersion}`, function (
         ],
         credentials: { clientId: 'id', clientSecret: 'secret' },
       },
-      {
-        id: 'in',
-        type: 'http in',
+      ...checkRoute({
         z: 'tab',
-        url: '/check',
-        method: 'get',
-        x: 100,
-        y: 100,
-        wires: [['check']],
-      },
-      {
-        id: 'check',
-        type: 'auth-expiry-check',
-        z: 'tab',
-        authObjects: ['obj'],
-        x: 300,
-        y: 100,
-        wires: [['mail'], ['res']],
-      },
+        route: '/check',
+        reminders: 'mail',
+        check: { authObjects: ['obj'] },
+      }),
       // Where the e-mail node would be: a debug node writing each reminder to the log.
       {
         id: 'mail',
@@ -340,7 +328,6 @@ describe(`the npm tarball installed into Node-RED ${nodeRedVersion}`, function (
         y: 100,
         wires: [],
       },
-      { id: 'res', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
     ]);
     const res = await whenRouted(nr, '/check');
     const summary = (await res.json()) as { severity: string }[];
@@ -367,28 +354,7 @@ describe(`the npm tarball installed into Node-RED ${nodeRedVersion}`, function (
         tokenUrl: 'not a url',
         credentials: { clientId: 'id', clientSecret: 'secret' },
       },
-      {
-        id: 'in',
-        type: 'http in',
-        z: 'tab',
-        url: '/token',
-        method: 'get',
-        x: 100,
-        y: 100,
-        wires: [['get']],
-      },
-      { id: 'get', type: 'auth-get-token', z: 'tab', auth: 'bad', x: 300, y: 100, wires: [[]] },
-      { id: 'catch', type: 'catch', z: 'tab', scope: ['get'], x: 100, y: 200, wires: [['fmt']] },
-      {
-        id: 'fmt',
-        type: 'change',
-        z: 'tab',
-        rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }],
-        x: 300,
-        y: 200,
-        wires: [['res']],
-      },
-      { id: 'res', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
+      ...errorRoute({ z: 'tab', route: '/token', auth: 'bad', prefix: 'e', y: 100 }),
     ]);
     const error = (await (await whenRouted(nr, '/token')).json()) as {
       code?: string;

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { validateSettings } from '../../nodes/core/config';
 import { createTransport } from '../../nodes/core/http';
 import { probeToken } from '../../nodes/core/probe';
-import { startOidcProvider, type OidcServer } from '../fixtures/oidc-provider';
+import { jwtClient, startOidcProvider, type OidcServer } from '../fixtures/oidc-provider';
 import { startRawServer, type RawServer } from '../fixtures/raw-server';
 import { flowOf, helper, load, type Loaded } from '../helpers/runtime';
 
@@ -17,13 +17,7 @@ describe('OpenID discovery of the token endpoint from the issuer', function () {
   let loaded: Loaded | undefined;
 
   before(async () => {
-    server = await startOidcProvider([
-      {
-        client_id: 'rs-client',
-        token_endpoint_auth_method: 'private_key_jwt',
-        jwks: { keys: [{ ...rsa.publicKey.export({ format: 'jwk' }), alg: 'RS256' }] },
-      },
-    ]);
+    server = await startOidcProvider([jwtClient('rs-client', rsa.publicKey, 'RS256')]);
   });
   after(() => server.close());
   afterEach(async () => {

@@ -1,15 +1,9 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { expect } from 'chai';
-import { startOidcProvider, type OidcServer } from '../fixtures/oidc-provider';
+import { jwtClient, startOidcProvider, type OidcServer } from '../fixtures/oidc-provider';
 import { expectNoSecrets, flowOf, helper, load, type Loaded } from '../helpers/runtime';
 
 const pem = (k: KeyObject) => k.export({ format: 'pem', type: 'pkcs8' }) as string;
-const jwk = (k: KeyObject, kid: string, alg: string) => ({
-  ...k.export({ format: 'jwk' }),
-  kid,
-  alg,
-  use: 'sig',
-});
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -23,17 +17,8 @@ describe('private_key_jwt client authentication against oidc-provider', function
 
   before(async () => {
     server = await startOidcProvider([
-      {
-        client_id: 'rs-client',
-        token_endpoint_auth_method: 'private_key_jwt',
-        jwks: { keys: [jwk(rsa.publicKey, 'rs-1', 'RS256')] },
-      },
-      {
-        client_id: 'es-client',
-        token_endpoint_auth_method: 'private_key_jwt',
-        token_endpoint_auth_signing_alg: 'ES256',
-        jwks: { keys: [jwk(ec.publicKey, 'es-1', 'ES256')] },
-      },
+      jwtClient('rs-client', rsa.publicKey, 'RS256', 'rs-1'),
+      jwtClient('es-client', ec.publicKey, 'ES256', 'es-1'),
     ]);
   });
   after(() => server.close());
