@@ -221,10 +221,20 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     }
     // Only a refusal keeps its slot in the refused budgets.
     if (result.ok || !refused(result.error)) refusedSlot?.();
-    if (result.ok) return { status: 200, body: result };
+    const warning = result.clientAuth ? support.clientAuthWarning(result.clientAuth) : undefined;
+    if (result.ok) {
+      const answer: Record<string, unknown> = { ...result };
+      delete answer.clientAuth;
+      return { status: 200, body: { ...answer, ...(warning ? { warning } : {}) } };
+    }
     return {
       status: 200,
-      body: { ok: false, code: result.error.code, message: support.describe(result.error) },
+      body: {
+        ok: false,
+        code: result.error.code,
+        message: support.describe(result.error),
+        ...(warning ? { warning } : {}),
+      },
     };
   }
 

@@ -1,6 +1,7 @@
 import { Cron } from 'croner';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { AuthObjectNode } from './auth-object-api';
+import { ConfigError } from './core/errors';
 import {
   cachedTranslator,
   composeReminder,
@@ -10,7 +11,8 @@ import {
   type Memory,
 } from './core/expiry-report';
 import { CHECK_NUMBERS, checkNumber } from './core/rules';
-import { formatLocal } from './core/time';
+import { formatLocal, formatTime } from './core/time';
+import { codedError } from './runtime-support';
 
 interface ExpiryCheckDef extends NodeDef {
   authObjects?: unknown;
@@ -23,32 +25,84 @@ interface ExpiryCheckDef extends NodeDef {
 }
 
 const MEMORY_KEY = 'reported';
+const NUMBER_FIELDS = ['warnDays', 'criticalDays', 'remindEvery'] as const;
+
+/** Whether this runtime knows the IANA time zone. */
+function knownTimezone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export = function (RED: NodeAPI) {
   const t = (key: string, params: Record<string, string | number> = {}) =>
     RED._(`auth-expiry-check.${key}`, params);
+  /** `t`, or `fallback` (the core's words, a setting's name) where no catalogue is loaded. */
+  const tf = (key: string, params: Record<string, string | number>, fallback: string) => {
+    const text = t(key, params);
+    return text && text !== `auth-expiry-check.${key}` ? text : fallback;
+  };
+  /** The label of a setting, as the node's form shows it. */
+  const label = (field: string) => tf(`label.${field}`, {}, field);
+  /** The words for a setting that is not valid, naming it. */
+  const describe = (err: ConfigError) =>
+    tf(`errors.${err.key}`, { ...err.params, field: label(err.field) }, err.message);
 
   function ExpiryCheck(this: Node, config: ExpiryCheckDef) {
     RED.nodes.createNode(this, config);
     const ids = Array.isArray(config.authObjects)
       ? config.authObjects.filter((x): x is string => typeof x === 'string' && x !== '')
       : [];
-    const warnDays = checkNumber(config.warnDays, CHECK_NUMBERS.warnDays);
-    const criticalDays = checkNumber(config.criticalDays, CHECK_NUMBERS.criticalDays);
-    const remindEvery = checkNumber(config.remindEvery, CHECK_NUMBERS.remindEvery);
+    const numbers: Partial<Record<(typeof NUMBER_FIELDS)[number], number>> = {};
     const schedule = typeof config.schedule === 'string' ? config.schedule.trim() : '';
     const timezone = typeof config.timezone === 'string' ? config.timezone.trim() : '';
 
-    let configError: string | undefined;
-    if (warnDays === undefined) configError = t('errors.number', { field: 'warnDays' });
-    else if (criticalDays === undefined)
-      configError = t('errors.number', { field: 'criticalDays' });
-    else if (remindEvery === undefined) configError = t('errors.number', { field: 'remindEvery' });
-
-    if (configError) {
-      this.error(configError);
-      this.status({ fill: 'red', shape: 'ring', text: t('status.config') });
+    /**
+     * A threshold that is not valid stops every check: reminders judged by a guessed
+     * threshold would be wrong without anyone noticing. Each check fails with the error.
+     */
+    let configError: (Error & { code: string }) | undefined;
+    for (const field of NUMBER_FIELDS) {
+      const rule = CHECK_NUMBERS[field];
+      const n = checkNumber(config[field], rule);
+      if (n !== undefined) {
+        numbers[field] = n;
+        continue;
+      }
+      const err = new ConfigError(
+        field,
+        'number',
+        `${field} must be a number from ${rule.min} to ${rule.max}`,
+        { min: rule.min, max: rule.max },
+      );
+      configError = codedError(describe(err), err.code);
+      this.error(configError.message);
+      this.status({
+        fill: 'red',
+        shape: 'ring',
+        text: t('status.invalid', { field: label(field) }),
+      });
+      break;
     }
+
+    /**
+     * A schedule that is not valid only turns the schedule off: checks on input (an inject,
+     * a button) and on deploy still run, with a ring on the status as a reminder.
+     */
+    let scheduleOff: string | undefined;
+    const refuseSchedule = (err: ConfigError) => {
+      this.error(describe(err));
+      const field = label(err.field);
+      scheduleOff = t('status.scheduleOff', { field });
+      this.status({
+        fill: 'red',
+        shape: 'ring',
+        text: t('status.invalidSchedule', { field }),
+      });
+    };
 
     const objects = (): CheckedObject[] => {
       let list = ids;
@@ -67,12 +121,12 @@ export = function (RED: NodeAPI) {
     };
 
     const check = (trigger?: NodeMessage) => {
-      if (configError) throw new Error(configError);
+      if (configError) throw configError;
       const now = Date.now();
       const checked = objects();
       const result = runCheck(checked, now, {
-        warnDays: warnDays!,
-        criticalDays: criticalDays!,
+        warnDays: numbers.warnDays!,
+        criticalDays: numbers.criticalDays!,
       });
       for (const bad of result.invalid) {
         this.warn(
@@ -89,7 +143,7 @@ export = function (RED: NodeAPI) {
         result.findings,
         remembered,
         now,
-        remindEvery! * 3_600_000,
+        numbers.remindEvery! * 3_600_000,
         new Set(checked.map((o) => o.id)),
       );
       ctx.set(MEMORY_KEY, memory);
@@ -103,13 +157,33 @@ export = function (RED: NodeAPI) {
       });
       const summary = trigger ?? ({} as NodeMessage);
       summary.payload = result.findings.map((f) => f.item);
-      const c = result.counts;
-      this.status({
-        fill: c.expired ? 'red' : c.critical || c.warning ? 'yellow' : 'green',
-        shape: 'dot',
-        text: t('status.counts', { expired: c.expired, critical: c.critical, warning: c.warning }),
-      });
+      this.status(checkedStatus(now, due.length, result.counts));
       return { reminders, summary };
+    };
+
+    /** After every check: when, what it sent, what needs attention; a second check shows its own time. */
+    const checkedStatus = (now: number, sent: number, c: Record<string, number>) => {
+      const attention = (['expired', 'critical', 'warning'] as const)
+        .filter((s) => c[s])
+        .map((s) => t(`status.${s}`, { count: c[s]! }));
+      const parts = [t('status.checked', { time: formatTime(now) })];
+      if (attention.length === 0) parts.push(t('status.allOk'));
+      else {
+        parts.push(
+          sent === 0
+            ? t('status.nothingNew')
+            : sent === 1
+              ? t('status.sentOne')
+              : t('status.sentMany', { count: sent }),
+          attention.join(', '),
+        );
+      }
+      if (scheduleOff) parts.push(scheduleOff);
+      return {
+        fill: c.expired ? 'red' : c.critical || c.warning ? 'yellow' : 'green',
+        shape: scheduleOff ? 'ring' : 'dot',
+        text: parts.join(' · '),
+      } as const;
     };
 
     const run = (trigger?: NodeMessage) => {
@@ -139,19 +213,37 @@ export = function (RED: NodeAPI) {
     };
     let job: Cron | undefined;
     if (!configError && schedule) {
-      try {
-        job = new Cron(schedule, timezone ? { timezone } : {}, scheduled);
-        this.status({
-          text: t('status.next', { time: formatLocal(job.nextRun()?.getTime() ?? 0) }),
-        });
-      } catch (err) {
-        configError = t('errors.schedule', { detail: (err as Error).message });
-        this.error(configError);
-        this.status({ fill: 'red', shape: 'ring', text: t('status.config') });
+      if (timezone && !knownTimezone(timezone)) {
+        refuseSchedule(
+          new ConfigError(
+            'timezone',
+            'timezone',
+            `timezone "${timezone}" is not a known time zone`,
+          ),
+        );
+      } else {
+        try {
+          job = new Cron(schedule, timezone ? { timezone } : {}, scheduled);
+          this.status({
+            text: t('status.next', { time: formatLocal(job.nextRun()?.getTime() ?? 0) }),
+          });
+        } catch (err) {
+          job?.stop();
+          job = undefined;
+          const detail = err instanceof Error ? err.message : String(err);
+          refuseSchedule(
+            new ConfigError(
+              'schedule',
+              'schedule',
+              `schedule is not a valid cron expression (${detail})`,
+              { detail },
+            ),
+          );
+        }
       }
     }
     let deployTimer: NodeJS.Timeout | undefined;
-    if (config.checkOnDeploy === true || config.checkOnDeploy === 'true') {
+    if (!configError && (config.checkOnDeploy === true || config.checkOnDeploy === 'true')) {
       // After every node of the deploy has started, so all auth-objects exist.
       deployTimer = setTimeout(scheduled, 0);
     }

@@ -7,12 +7,12 @@ import { parseEntryDate, type ExpiryEntry } from './core/expiry';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
-import { endpointLabel } from './core/rules';
+import { endpointLabel, tokenServer } from './core/rules';
 import { createSupport, type AuthObjectDef } from './runtime-support';
 
 export = function (RED: NodeAPI) {
   const support = createSupport(RED);
-  const { t, describe, userError } = support;
+  const { t, describe, userError, clientAuthWarning } = support;
 
   function AuthObject(this: Node, config: AuthObjectDef) {
     RED.nodes.createNode(this, config);
@@ -38,6 +38,11 @@ export = function (RED: NodeAPI) {
         settings,
         transport: createTransport(transportOptions),
         onState: setState,
+        // Once per deploy: discovery runs once. What is sent stays as configured.
+        onDiscovered: () => {
+          const mismatch = manager?.clientAuthMismatch();
+          if (mismatch) this.warn(clientAuthWarning(mismatch));
+        },
       });
       if (settings.discovery) {
         // At deploy, so a wrong issuer shows red at once; the result is kept for every request.
@@ -79,10 +84,12 @@ export = function (RED: NodeAPI) {
       }
     });
     const endpoint = endpointLabel(config);
+    const server = tokenServer(config);
     const info = {
       id: this.id,
       name: config.name || endpoint,
       endpoint,
+      ...(server ? { server } : {}),
       notify: typeof config.notify === 'string' ? config.notify.trim() : '',
       entries,
     };

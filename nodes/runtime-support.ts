@@ -5,8 +5,10 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { RawSettings } from './core/config';
-import { AuthError, ConfigError } from './core/errors';
+import { clientAuthWarning as mismatchWarning } from './core/discovery';
+import { AuthError, ConfigError, adviceFor } from './core/errors';
 import type { ProxyOptions, TlsOptions, TransportOptions } from './core/http';
+import type { ClientAuthMismatch } from './core/rules';
 
 export interface AuthObjectDef extends NodeDef, RawSettings {
   tls?: string;
@@ -27,12 +29,21 @@ interface ProxyConfigNode extends Node<{ username?: string; password?: string }>
 export interface Support {
   /** Translates an `auth-object.*` key, falling back to `fallback` where no catalogue is loaded. */
   t(key: string, params: Record<string, string | number>, fallback: string): string;
-  /** The user-facing words for any error of the core. */
+  /** The user-facing words for any error of the core, with the advice for its cause. */
   describe(err: unknown): string;
   /** A fresh Error carrying only the code and the words: never the request. */
   userError(err: unknown): Error & { code: string };
+  /** The warning for a client authentication the server's discovery document does not list. */
+  clientAuthWarning(m: ClientAuthMismatch): string;
   /** TLS and proxy options from the referenced config nodes; throws a ConfigError. */
   transportOptions(config: { tls?: unknown; proxy?: unknown }): TransportOptions;
+}
+
+/** An Error with a `code` a flow can branch on (`msg.error.code`) and nothing else. */
+export function codedError(message: string, code: string): Error & { code: string } {
+  const e = new Error(message) as Error & { code: string };
+  e.code = code;
+  return e;
 }
 
 export function createSupport(RED: NodeAPI): Support {
@@ -41,20 +52,32 @@ export function createSupport(RED: NodeAPI): Support {
     return text && text !== `auth-object.${key}` ? text : fallback;
   }
 
-  /** The user's words for an error: its key in the catalogue, the core's English without one. */
+  /**
+   * The user's words for an error: its key in the catalogue, the core's English without
+   * one, followed by the one line of advice README's Troubleshooting table gives for it.
+   */
   function describe(err: unknown): string {
     if (!(err instanceof AuthError)) return t('errors.unknown', {}, 'token request failed');
     const params =
       err instanceof ConfigError
         ? { ...err.params, field: t(`label.${err.field}`, {}, err.field) }
         : err.params;
-    return t(`errors.${err.key}`, params, err.message);
+    const message = t(`errors.${err.key}`, params, err.message);
+    const advice = adviceFor(err);
+    if (!advice) return message;
+    // The message's own full stop, if it has one, is the format's.
+    const bare = message.replace(/[.\s]+$/, '');
+    const text = t(`advice.${advice.key}`, {}, advice.text);
+    return t('advice.format', { message: bare, advice: text }, `${bare}. ${text}`);
+  }
+
+  function clientAuthWarning(m: ClientAuthMismatch): string {
+    const w = mismatchWarning(m);
+    return t(`warning.${w.key}`, w.params, w.text);
   }
 
   function userError(err: unknown): Error & { code: string } {
-    const e = new Error(describe(err)) as Error & { code: string };
-    e.code = err instanceof AuthError ? err.code : 'EUNKNOWN';
-    return e;
+    return codedError(describe(err), err instanceof AuthError ? err.code : 'EUNKNOWN');
   }
 
   function proxyOptions(node: ProxyConfigNode): ProxyOptions {
@@ -88,5 +111,5 @@ export function createSupport(RED: NodeAPI): Support {
     return opts;
   }
 
-  return { t, describe, userError, transportOptions };
+  return { t, describe, userError, clientAuthWarning, transportOptions };
 }

@@ -1,21 +1,33 @@
-// `npm start`: the demo in one process tree, everything on 127.0.0.1.
+// `npm start` (node scripts/start.js --build): the demo in one process tree, everything
+// on 127.0.0.1.
+//  - with --build, first the package's build (scripts/build.js), timed for the banner
 //  - a demo OAuth 2.0 authorization server with a protected API (scripts/demo/auth-server.js)
 //  - a demo mail inbox: SMTP plus a web page (scripts/demo/mail-inbox.js)
 //  - Node-RED from devDependencies, user folder .node-red/ (git-ignored), this package
 //    linked from the working tree, node-red-node-email installed, and on first start
 //    the example flows deployed with the demo's credentials (scripts/demo/flows.js).
-// Ctrl-C stops all of it.
+// Ctrl-C stops all of it, and so do SIGINT or SIGTERM sent to the top process only (npm,
+// or this script run with node), and the end of the process that started this script.
+//
+// How npm runs it: npm forwards SIGINT and SIGTERM to its child, the `sh -c` running the
+// script, and to nothing below. dash (Debian's and Ubuntu's sh) does not exec the
+// script's last command, so that child would be a shell that dies of SIGTERM (orphaning
+// this script and Node-RED) and waits out SIGINT (nothing stops). The start script is
+// therefore `exec node scripts/start.js --build || …`: sh becomes this script, npm's
+// signals reach it; cmd.exe on Windows knows no exec and runs the part after `||`.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { setInterval, clearInterval } = require('node:timers');
 const { startAuthServer, DEMO } = require('./demo/auth-server');
 const { startMailInbox } = require('./demo/mail-inbox');
 const { demoFlows } = require('./demo/flows');
 
 const root = path.resolve(__dirname, '..');
-const started = Date.now();
 const env = process.env;
+const build = process.argv.includes('--build');
 const userDir = path.resolve(env.NODE_RED_USER_DIR || path.join(root, '.node-red'));
 const cacheDir = path.join(root, '.demo', 'cache');
 
@@ -52,9 +64,12 @@ function checkFree(port, what, variable) {
 }
 
 let nodeRed; // the Node-RED child process
+let builder; // the build's child process while it runs (--build)
 let installer; // the npm child process while it installs the e-mail node
 const servers = [];
 let stopping;
+let signalledAt; // when the first SIGINT/SIGTERM/SIGHUP arrived
+let buildTime; // ms, with --build
 
 function log(line) {
   console.log(`[demo] ${line}`);
@@ -64,7 +79,9 @@ function log(line) {
 function shutdown(code) {
   if (stopping) return stopping;
   stopping = (async () => {
-    if (installer && installer.exitCode === null) installer.kill('SIGTERM');
+    for (const child of [builder, installer]) {
+      if (child && child.exitCode === null) child.kill('SIGTERM');
+    }
     if (nodeRed && nodeRed.exitCode === null && nodeRed.signalCode === null) {
       const exited = new Promise((resolve) => nodeRed.once('exit', resolve));
       nodeRed.kill('SIGINT');
@@ -88,13 +105,62 @@ function fail(err) {
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     if (stopping) {
+      // Ctrl-C in a terminal reaches this script twice under npm: from the terminal and
+      // forwarded by npm. Only a later one is a second Ctrl-C.
+      if (signalledAt !== undefined && Date.now() - signalledAt < 1000) return;
       // A second Ctrl-C: do not wait for Node-RED any longer.
       if (nodeRed && nodeRed.exitCode === null) nodeRed.kill('SIGKILL');
       process.exit(1);
     }
+    signalledAt = Date.now();
     log('stopping…');
     void shutdown(0);
   });
+}
+
+// Output to a closed terminal or pipe (its reader was killed) must not crash this script
+// before it has stopped Node-RED.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
+/**
+ * Stops the demo when the process that started it is gone (killed with SIGKILL, or a
+ * shell that died of a signal): this script was reparented then.
+ */
+function watchParent() {
+  const parent = process.ppid;
+  if (parent <= 1) return; // started by init or a container runtime: nothing to watch
+  const gone = () => {
+    if (process.ppid !== parent) return true;
+    try {
+      process.kill(parent, 0);
+      return false;
+    } catch (err) {
+      return err.code === 'ESRCH';
+    }
+  };
+  const timer = setInterval(() => {
+    if (stopping || !gone()) return;
+    clearInterval(timer);
+    log('the process that started the demo has ended; stopping…');
+    void shutdown(0);
+  }, 500);
+  timer.unref();
+}
+watchParent();
+
+/** Runs scripts/build.js as `npm start` did before starting: its output as it goes. */
+async function runBuild() {
+  const t0 = performance.now();
+  builder = spawn(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit' });
+  const code = await new Promise((resolve) => {
+    builder.once('error', () => resolve(-1));
+    builder.once('exit', (c, signal) => resolve(signal ? -1 : c));
+  });
+  builder = undefined;
+  if (stopping) return;
+  if (code !== 0)
+    throw new StartError(`The build failed (exit code ${code}); its output is above.`);
+  buildTime = performance.now() - t0;
 }
 
 function link(target, at) {
@@ -212,12 +278,20 @@ async function deployDemo(url, flows) {
   return true;
 }
 
+/** How long the build (with --build) and the start took; the clock starts with this process. */
+function readyIn() {
+  const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  const total = performance.now();
+  if (buildTime === undefined) return `ready in ${s(total)}`;
+  return `ready in ${s(total)} (build ${s(buildTime)}, start ${s(total - buildTime)})`;
+}
+
 function banner({ nodeRedUrl, auth, inbox, deployed }) {
   const rel = path.relative(process.cwd(), userDir) || '.';
   const lines = [
     '',
     '──────────────────────────────────────────────────────────────────────────',
-    ` node-red-contrib-auth-objects demo: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    ` node-red-contrib-auth-objects demo: ${readyIn()}`,
     '',
     ` Node-RED editor      ${nodeRedUrl}`,
     ` Demo auth server     ${auth.url}   (token URL ${auth.tokenUrl}, API ${auth.apiUrl})`,
@@ -238,6 +312,8 @@ function banner({ nodeRedUrl, auth, inbox, deployed }) {
 }
 
 async function main() {
+  if (build) await runBuild();
+  if (stopping) return;
   const ports = {
     nodeRed: portFrom('PORT', 1880),
     auth: portFrom('DEMO_AUTH_PORT', 8090),
@@ -290,6 +366,9 @@ async function main() {
   nodeRed = spawn(
     process.execPath,
     [
+      // Stops Node-RED when this script ends without stopping it (e.g. SIGKILL).
+      '--require',
+      path.join(__dirname, 'demo', 'exit-with-parent.js'),
       require.resolve('node-red/red.js'),
       '--userDir',
       userDir,
@@ -298,7 +377,11 @@ async function main() {
       '--port',
       String(ports.nodeRed),
     ],
-    { stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, PORT: String(ports.nodeRed) } },
+    {
+      // The IPC channel closes when this script ends, however it ends.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...env, PORT: String(ports.nodeRed) },
+    },
   );
   nodeRed.once('exit', (code, signal) => {
     if (stopping) return;

@@ -7,6 +7,7 @@ import { parseEndpoint, type Settings } from './config';
 import { AuthError, ConfigError, errors } from './errors';
 import type { Transport } from './http';
 import { cleanOnly, type Redactor } from './redact';
+import type { ClientAuthMismatch } from './rules';
 
 /** A discovery document is a few KB; anything much larger is not one. */
 export const MAX_DISCOVERY_BYTES = 256 * 1024;
@@ -100,4 +101,25 @@ export function withTokenEndpoint(s: Settings, found: Discovered): Settings {
   const next: Settings = { ...s, tokenUrl: found.tokenEndpoint, refreshTokenUrl };
   delete next.discovery;
   return next;
+}
+
+/**
+ * The warning for a client authentication the discovery document does not list: its key
+ * under `warning.`, its values, and the English words.
+ */
+export function clientAuthWarning(m: ClientAuthMismatch): {
+  key: 'clientAuth' | 'clientAuthUnsupported';
+  params: Record<string, string>;
+  text: string;
+} {
+  const listed = m.listed.join(', ');
+  const params = { chosen: m.chosen, listed, suggestion: m.suggestion ?? '' };
+  const lists = `the server lists only ${listed} among its client authentication methods, not ${m.chosen}`;
+  return m.suggestion
+    ? { key: 'clientAuth', params, text: `${lists}: choose ${m.suggestion}` }
+    : {
+        key: 'clientAuthUnsupported',
+        params,
+        text: `${lists}, and this node supports none of them`,
+      };
 }

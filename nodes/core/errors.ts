@@ -101,7 +101,7 @@ export const errors = {
     return new AuthError(
       'http',
       `HTTP_${status}`,
-      `token endpoint answered with a redirect (HTTP ${status}); redirects are not followed, check the token URL`,
+      `token endpoint answered with a redirect (HTTP ${status})`,
       { status, key: 'redirect', params: { status } },
     );
   },
@@ -207,6 +207,89 @@ const DISCOVERY = {
 export type Discovery = keyof typeof DISCOVERY;
 
 /**
+ * One line of advice per cause, as README's Troubleshooting table gives it: what to
+ * check or change. English fallbacks; the adapters word them with `advice.<key>`.
+ */
+export const ADVICE = {
+  invalid_client:
+    'Check the client ID and secret, and whether the secret has expired. If both are right, the server wants the other Client auth: switch between client_secret_basic and client_secret_post; a public client needs none.',
+  invalid_grant:
+    'Check the username and password: the account may also be locked or disabled, its password expired, or it may need multi-factor sign-in, which this grant cannot do. Fix, then deploy.',
+  unauthorized_client:
+    "The grant is not enabled for this client at the server (Keycloak: Direct access grants or Service accounts roles; Auth0: the application's grant types).",
+  unsupported_grant_type:
+    "The grant is not enabled for this client at the server (Keycloak: Direct access grants or Service accounts roles; Auth0: the application's grant types).",
+  invalid_scope:
+    "The scope is not allowed for this client; Entra ID takes one resource's /.default for client credentials.",
+  CONFIG_INVALID:
+    'Nothing was sent: correct this setting (a missing credential, a URL, or a ${NAME} whose environment variable is not set) and deploy.',
+  HTTP_3xx:
+    'Redirects are not followed: the URL is not the token endpoint but something that redirects (http:// to https://, a missing /realms/<realm> or /auth, a login page, a trailing slash). curl -i -X POST <url> shows the Location to use instead.',
+  BAD_RESPONSE_HTML:
+    "The URL is a web page: the issuer, the authorize URL, or a single sign-on proxy's login page. Use token_endpoint from the server's /.well-known/openid-configuration.",
+  HTTP_404: 'Wrong tenant, realm or path in the token URL.',
+  DISCOVERY_FAILED:
+    'Check the Issuer URL, exactly as the provider writes it (trailing slash included), or type the token URL.',
+  CLIENT_CERT_EXPIRED:
+    'Install a new client certificate in the TLS configuration and deploy; the expiry check reminds you of its date beforehand.',
+  ASSERTION_FAILED:
+    'Paste the PEM private key again and check it fits the algorithm: RS256 needs an RSA key of at least 2048 bits, ES256 a P-256 key.',
+  TLS: 'A private certificate authority or a TLS-inspecting proxy: give the auth object a TLS configuration with that CA certificate rather than turning verification off.',
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "The URL's host is not among the names in the server's certificate: use a host name the certificate names.",
+  ETIMEDOUT:
+    "A slow server: raise Timeout. Behind a proxy, Node-RED reaches the server only through it: pick an http proxy in the auth object, or set HTTPS_PROXY (and NO_PROXY for internal hosts) in Node-RED's environment.",
+  NETWORK:
+    "Check the host and port of the URL. Behind a proxy, Node-RED reaches the server only through it: pick an http proxy in the auth object, or set HTTPS_PROXY (and NO_PROXY for internal hosts) in Node-RED's environment.",
+} as const;
+export type AdviceKey = keyof typeof ADVICE;
+
+/** Content types of a web page rather than a token response. */
+const HTML = /^\((text\/html|application\/xhtml\+xml)\)$/;
+
+/**
+ * What to do about an error, when the Troubleshooting table knows: its key under
+ * `advice.` and the English words. Undefined for causes without one (a server's 500,
+ * a reset connection, a stopped object, ...).
+ */
+export function adviceFor(err: AuthError): { key: AdviceKey; text: string } | undefined {
+  const key = adviceKey(err);
+  return key ? { key, text: ADVICE[key] } : undefined;
+}
+
+function adviceKey(err: AuthError): AdviceKey | undefined {
+  switch (err.kind) {
+    case 'oauth':
+      return Object.prototype.hasOwnProperty.call(ADVICE, err.code) && /^[a-z_]+$/.test(err.code)
+        ? (err.code as AdviceKey)
+        : undefined;
+    case 'config':
+      return 'CONFIG_INVALID';
+    case 'http':
+      if (err.status !== undefined && err.status >= 300 && err.status < 400) return 'HTTP_3xx';
+      return err.status === 404 ? 'HTTP_404' : undefined;
+    case 'bad-response':
+      return err.key === 'badResponse.notJson' && HTML.test(String(err.params.type ?? ''))
+        ? 'BAD_RESPONSE_HTML'
+        : undefined;
+    case 'discovery':
+      return 'DISCOVERY_FAILED';
+    case 'client-cert':
+      return 'CLIENT_CERT_EXPIRED';
+    case 'assertion':
+      return 'ASSERTION_FAILED';
+    case 'tls':
+      return err.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'ERR_TLS_CERT_ALTNAME_INVALID' : 'TLS';
+    case 'timeout':
+      return 'ETIMEDOUT';
+    case 'network':
+      return err.code === CODES.ECONNRESET ? undefined : 'NETWORK';
+    default:
+      return undefined;
+  }
+}
+
+/**
  * An RFC 6749 §5.2 error response (`invalid_grant`, `invalid_client`, ...).
  * https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
@@ -274,4 +357,6 @@ export type ConfigErrorReason =
   | 'reference'
   | 'key'
   | 'key-alg'
-  | 'client-cert';
+  | 'client-cert'
+  | 'schedule'
+  | 'timezone';

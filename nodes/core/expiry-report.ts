@@ -20,8 +20,10 @@ export interface CheckedObject {
   name: string;
   /** Owner address(es), copied to `msg.to`. */
   notify?: string;
-  /** Where its tokens come from, e.g. `client_credentials @ login.example.com`. */
+  /** Its label where it has no name, e.g. `client_credentials @ login.example.com`. */
   endpoint?: string;
+  /** Where its tokens come from: the token URL, or the issuer it is discovered from. */
+  server?: { tokenUrl: string } | { issuer: string };
   entries: readonly ExpiryEntry[];
 }
 
@@ -234,14 +236,20 @@ export function composeReminder(
     days,
     inDays: t(days === 1 ? 'mail.day' : 'mail.days', { count: days }),
     severity: t(`severity.${f.item.severity}`, {}),
-    endpoint: f.object.endpoint ?? '',
   };
   const expired = f.item.severity === 'expired';
   const topic = t(expired ? 'mail.subjectExpired' : 'mail.subject', params);
   const lines = [t(expired ? 'mail.bodyExpired' : 'mail.body', params), ''];
   if (f.item.note) lines.push(t('mail.note', { note: f.item.note }), '');
   lines.push(t('mail.todo', params), '');
-  if (params.endpoint) lines.push(t('mail.endpoint', params));
+  const server = f.object.server;
+  if (server) {
+    lines.push(
+      'tokenUrl' in server
+        ? t('mail.tokenUrl', { url: server.tokenUrl })
+        : t('mail.issuer', { url: server.issuer }),
+    );
+  }
   lines.push(t('mail.footer', params));
   return { topic, payload: lines.join('\n') };
 }

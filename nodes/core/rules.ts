@@ -18,6 +18,14 @@ export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   'private_key_jwt',
   'tls_client_auth',
 ];
+/** The order in which a client authentication the server lists is suggested. */
+export const CLIENT_AUTH_PREFERENCE: readonly ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'tls_client_auth',
+  'none',
+];
 export const ASSERTION_ALGS: readonly AssertionAlg[] = ['RS256', 'ES256'];
 export const DEFAULT_GRANT: GrantType = 'client_credentials';
 export const DEFAULT_CLIENT_AUTH: ClientAuthMethod = 'client_secret_basic';
@@ -222,4 +230,56 @@ export function endpointLabel(config: {
   } catch {
     return grant;
   }
+}
+
+/**
+ * Where an auth object's tokens come from, for people: the typed token URL, or the issuer
+ * it is discovered from, without query (it may carry a key) or fragment. Undefined when
+ * neither is a URL.
+ */
+export function tokenServer(config: {
+  tokenUrl?: unknown;
+  issuer?: unknown;
+}): { tokenUrl: string } | { issuer: string } | undefined {
+  const show = (v: string) => {
+    try {
+      const u = new URL(v);
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+      return `${u.protocol}//${u.host}${u.pathname}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const typed = text(config.tokenUrl);
+  if (typed) {
+    const url = show(typed);
+    return url ? { tokenUrl: url } : undefined;
+  }
+  const issuer = show(text(config.issuer));
+  return issuer ? { issuer } : undefined;
+}
+
+/** What a server's list of client authentication methods says about the chosen one. */
+export interface ClientAuthMismatch {
+  chosen: string;
+  /** The names the server lists (plain names only, at most 12). */
+  listed: string[];
+  /** The first listed method this package supports, by {@link CLIENT_AUTH_PREFERENCE}. */
+  suggestion?: ClientAuthMethod;
+}
+
+/**
+ * The chosen client authentication against `token_endpoint_auth_methods_supported`:
+ * undefined when the server lists it, or lists nothing readable (no list, an empty one:
+ * nothing to go by), else what it lists and which of those to choose.
+ */
+export function clientAuthMismatch(
+  chosen: string,
+  listed: readonly string[] | undefined,
+): ClientAuthMismatch | undefined {
+  if (!listed || listed.includes(chosen)) return undefined;
+  const names = [...new Set(listed.filter((m) => /^[\w.:-]{1,64}$/.test(m)))].slice(0, 12);
+  if (names.length === 0) return undefined;
+  const suggestion = CLIENT_AUTH_PREFERENCE.find((m) => names.includes(m));
+  return { chosen, listed: names, ...(suggestion ? { suggestion } : {}) };
 }

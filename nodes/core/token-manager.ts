@@ -6,10 +6,11 @@
  */
 import { authenticate } from './client-assertion';
 import type { Settings } from './config';
-import { discover, withTokenEndpoint } from './discovery';
+import { discover, withTokenEndpoint, type Discovered } from './discovery';
 import { AuthError, errors } from './errors';
 import type { Transport } from './http';
 import { createRedactor, type Redactor } from './redact';
+import { clientAuthMismatch, type ClientAuthMismatch } from './rules';
 import { grantRequest, refreshRequest, type TokenRequest } from './token-request';
 import { processTokenResponse, type TokenSet } from './token-response';
 
@@ -31,7 +32,10 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDe
 export interface AccessToken {
   readonly access_token: string;
   readonly token_type: string;
+  /** The scope the server stated, or the requested one when it stated none (RFC 6749 §5.1). */
   readonly scope: string;
+  /** Whether the server stated the scope; not on `msg.token`. */
+  readonly scopeStated: boolean;
   /** ISO 8601. */
   readonly expires_at: string;
   readonly expiresAtMs: number;
@@ -53,6 +57,8 @@ export interface TokenManagerOptions {
   retry?: RetryPolicy;
   random?: () => number;
   onState?: (state: ManagerState) => void;
+  /** Called once, when discovery has read the issuer's document. */
+  onDiscovered?: (found: Discovered) => void;
 }
 
 interface Cached {
@@ -76,6 +82,8 @@ export class TokenManager {
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
   private readonly onState: (state: ManagerState) => void;
+  private readonly onDiscovered: (found: Discovered) => void;
+  private found: Discovered | undefined;
   private readonly abort = new AbortController();
   private token: Cached | undefined;
   private refreshToken: string | undefined;
@@ -92,6 +100,24 @@ export class TokenManager {
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.random = opts.random ?? Math.random;
     this.onState = opts.onState ?? (() => {});
+    this.onDiscovered = opts.onDiscovered ?? (() => {});
+  }
+
+  /** What discovery found, once it has run; undefined for a typed token URL. */
+  get discovered(): Discovered | undefined {
+    return this.found;
+  }
+
+  /**
+   * Once discovery has run: whether the server's `token_endpoint_auth_methods_supported`
+   * leaves out the configured client authentication, with the names it lists (a name
+   * that holds a secret is left out) and the one to choose. Nothing sent changes.
+   */
+  clientAuthMismatch(): ClientAuthMismatch | undefined {
+    const m = clientAuthMismatch(this.s.clientAuth, this.found?.authMethods);
+    if (!m) return undefined;
+    const listed = m.listed.filter((name) => this.redact(name) === name);
+    return listed.length ? { ...m, listed } : undefined;
   }
 
   /** The token endpoint: typed, or discovered; undefined while discovery is pending. */
@@ -108,6 +134,12 @@ export class TokenManager {
     this.discovering ??= discover(this.s, this.transport, this.abort.signal, this.redactor()).then(
       (found) => {
         this.s = withTokenEndpoint(this.s, found);
+        this.found = found;
+        try {
+          this.onDiscovered(found);
+        } catch {
+          // A listener's failure is not discovery's.
+        }
         return found.tokenEndpoint;
       },
       (err: unknown) => {
@@ -303,6 +335,7 @@ export class TokenManager {
       access_token: set.accessToken,
       token_type: set.tokenType,
       scope: set.scope,
+      scopeStated: set.scopeStated,
       expires_at: new Date(set.expiresAt).toISOString(),
       expiresAtMs: set.expiresAt,
       authorization: `${/^bearer$/i.test(set.tokenType) ? 'Bearer' : set.tokenType} ${set.accessToken}`,

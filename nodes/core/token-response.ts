@@ -20,7 +20,10 @@ export interface TokenSet {
   expiresAt: number;
   /** Lifetime the server granted, seconds (after fallback and cap). */
   lifetime: number;
+  /** The scope the server stated, or the requested one when it stated none (RFC 6749 §5.1). */
   scope: string;
+  /** Whether the response had a `scope`: without one, `scope` is only what was asked for. */
+  scopeStated: boolean;
   refreshToken?: string;
 }
 
@@ -159,6 +162,7 @@ export function processTokenResponse(
     expiresAt: now + lifetime * 1000,
     lifetime,
     scope,
+    scopeStated: obj.scope !== undefined,
     ...(refreshToken ? { refreshToken } : {}),
   };
 }

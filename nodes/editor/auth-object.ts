@@ -58,6 +58,9 @@ interface TestAnswer {
   tokenType?: string;
   expiresIn?: number;
   scope?: string;
+  /** false: the token response named no scope, so `scope` is only what was asked for. */
+  scopeStated?: boolean;
+  requestedScope?: string;
   refreshToken?: boolean;
   tokenEndpoint?: string;
   code?: string;
@@ -66,6 +69,8 @@ interface TestAnswer {
   fields?: unknown;
   /** ENV_UNRESOLVED: the field holding a ${NAME} the test cannot resolve. */
   field?: string;
+  /** Advice beside the result (success or failure), already in the user's language. */
+  warning?: string;
 }
 
 const TYPE = 'auth-object';
@@ -455,15 +460,37 @@ function testConnection(node: AuthObjectNode): void {
     proxy: configRef('proxy'),
     credentials,
   };
-  const show = (ok: boolean, message: string) => {
+  // An edit of the form while the request runs makes its answer stale: it is not shown.
+  const run = ++testRun;
+  const show = (ok: boolean, message: string, warning?: unknown) => {
+    if (run !== testRun) return;
     out
-      .text(message)
+      .empty()
       .attr('data-result', ok ? 'success' : 'failure')
       .css({
         display: 'block',
-        background: ok ? 'var(--red-ui-text-color-success, #e6f4e6)' : '#fbe9e9',
+        // Fixed light colours behind fixed dark text: readable in any editor theme.
+        background: ok ? '#e6f4e6' : '#fbe9e9',
         color: ok ? '#1d5e1d' : '#8a1f1f',
       });
+    $('<div/>', { class: 'auth-object-test-message' }).text(message).appendTo(out);
+    if (typeof warning === 'string' && warning.trim() !== '') {
+      const line = $('<div/>', { class: 'auth-object-test-warning', role: 'note' })
+        .css({
+          margin: '6px 0 0',
+          padding: '4px 8px',
+          'border-left': '3px solid #e65100',
+          background: '#fff3e0',
+          color: '#4e2600',
+        })
+        .appendTo(out);
+      $('<i/>', { class: 'fa fa-exclamation-triangle', 'aria-hidden': 'true' })
+        .css({ 'margin-right': '6px', color: '#e65100' })
+        .appendTo(line);
+      $('<span/>')
+        .text(t('test.warning', { message: warning.trim() }))
+        .appendTo(line);
+    }
     RED.tray.resize();
   };
   button.prop('disabled', true);
@@ -480,12 +507,19 @@ function testConnection(node: AuthObjectNode): void {
     dataType: 'json',
   })
     .done((r: TestAnswer) => {
+      if (run !== testRun) return;
       if (r.ok) {
-        let message = t('test.success', {
-          type: r.tokenType ?? '',
-          seconds: r.expiresIn ?? '',
-          scope: r.scope || t('test.noScope'),
-        });
+        const type = r.tokenType ?? '';
+        const seconds = r.expiresIn ?? '';
+        // The server named no scope: say so, rather than claim the requested one was granted.
+        let message =
+          r.scopeStated === false
+            ? t('test.successScopeNotStated', {
+                type,
+                seconds,
+                requested: r.requestedScope || t('test.noScope'),
+              })
+            : t('test.success', { type, seconds, scope: r.scope || t('test.noScope') });
         if (r.refreshToken) message += ` ${t('test.withRefresh')}`;
         if (r.tokenEndpoint && !value('tokenUrl').trim()) {
           // Shown under the issuer: the endpoint discovery found.
@@ -493,20 +527,109 @@ function testConnection(node: AuthObjectNode): void {
             .text(t('test.discovered', { url: r.tokenEndpoint }))
             .show();
         }
-        show(true, message);
+        show(true, message, r.warning);
       } else {
-        show(false, t('test.failed', { code: r.code ?? '', message: r.message ?? '' }));
+        show(false, t('test.failed', { code: r.code ?? '', message: r.message ?? '' }), r.warning);
         markFailedFields(r);
       }
     })
     .fail((xhr: JQuery.jqXHR) => {
       const r = (xhr.responseJSON || {}) as TestAnswer;
       const message = r.message || xhr.statusText || String(xhr.status);
-      show(false, t('test.failed', { code: r.code || `HTTP_${xhr.status}`, message }));
+      show(false, t('test.failed', { code: r.code || `HTTP_${xhr.status}`, message }), r.warning);
     })
     .always(() => {
       button.prop('disabled', false);
     });
+}
+
+/** Counts the edits of the form: a test's answer is shown only if none came after it. */
+let testRun = 0;
+
+/** Hides the result of Test connection: it tells about the form as it was. */
+function clearTestResult(): void {
+  testRun++;
+  const out = $('#auth-object-test-result');
+  if (out.css('display') === 'none') return;
+  out.hide().empty().removeAttr('data-result');
+  RED.tray.resize();
+}
+
+/** Any edit of any field of the form clears the result of Test connection. */
+function prepareStaleResult(): void {
+  const form = $('#node-config-auth-object-tabs-content').closest('form');
+  form.on('input.authObjectTest change.authObjectTest', 'input, select, textarea', () =>
+    clearTestResult(),
+  );
+}
+
+// ------------------------------------------------------------------------------------
+// Which tab holds an invalid field
+
+const TABS = ['connection', 'advanced', 'expiries'] as const;
+
+let tabObserver: MutationObserver | undefined;
+
+/** What a marked field is called: its label, or the list it belongs to. */
+function fieldName(el: HTMLElement): string {
+  const label = el.id ? $(`label[for="${el.id}"]`).first().text().trim() : '';
+  if (label) return label;
+  return $(el).closest('#node-config-input-expiries-container').length ? t('label.expiries') : '';
+}
+
+/**
+ * Marks the header of every tab holding a field Node-RED (or an expiry row) marks as
+ * invalid, so a mistake on a tab that is not shown can be found; its title names the fields.
+ */
+function updateTabMarkers(): void {
+  for (const tab of TABS) {
+    const header = $(`#red-ui-tab-auth-object-tab-${tab}`);
+    if (!header.length) continue;
+    const errors = $(`#auth-object-tab-${tab}`).find('.input-error').toArray();
+    const invalid = errors.length > 0;
+    header.toggleClass('auth-object-tab-invalid', invalid);
+    let marker = header.find('.auth-object-tab-marker');
+    if (!invalid) {
+      marker.remove();
+      continue;
+    }
+    if (!marker.length) {
+      marker = $('<i/>', { class: 'fa fa-exclamation-triangle auth-object-tab-marker' })
+        .css({ color: 'var(--red-ui-text-color-error, #AD1625)', 'margin-right': '4px' })
+        .prependTo(header.find('.red-ui-tab-label').first());
+    }
+    const names = [...new Set(errors.map((el) => fieldName(el as HTMLElement)).filter(Boolean))];
+    const title = `${RED._('editor.errors.invalidProperties')} ${names.join(', ')}`.trim();
+    marker.attr({ title, 'aria-label': title, role: 'img' });
+  }
+}
+
+/** Keeps the tab markers in step with the fields' input-error class. */
+function watchTabMarkers(): void {
+  stopTabMarkers();
+  const content = $('#node-config-auth-object-tabs-content')[0];
+  if (!content || typeof MutationObserver === 'undefined') return;
+  let queued = false;
+  tabObserver = new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    setTimeout(() => {
+      queued = false;
+      updateTabMarkers();
+    }, 0);
+  });
+  tabObserver.observe(content, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ['class'],
+  });
+  setTimeout(updateTabMarkers, 0);
+}
+
+function stopTabMarkers(): void {
+  tabObserver?.disconnect();
+  tabObserver = undefined;
 }
 
 // ------------------------------------------------------------------------------------
@@ -576,6 +699,9 @@ function prepareExtraParams(node: AuthObjectNode): void {
       },
       sortable: true,
       removable: true,
+      // Removing or moving a row is an edit too.
+      removeItem: clearTestResult,
+      sortItems: clearTestResult,
     });
   const stored: unknown[] = Array.isArray(node.extraParams) ? node.extraParams : [];
   for (const p of stored) {
@@ -593,6 +719,7 @@ function prepareExpiries(node: AuthObjectNode): void {
       },
       sortable: false,
       removable: true,
+      removeItem: clearTestResult,
     });
   const stored: unknown[] = Array.isArray(node.expiries) ? node.expiries : [];
   for (const e of stored) list.editableList('addItem', { entry: e });
@@ -700,10 +827,11 @@ registerType<AuthObjectNode>(TYPE, {
       $('#node-config-auth-object-tabs-content').children().hide();
       $(`#${tab.id}`).show();
     });
-    for (const tab of ['connection', 'advanced', 'expiries']) {
+    for (const tab of TABS) {
       tabs.addTab({ id: `auth-object-tab-${tab}`, label: this._(`auth-object.tabs.${tab}`) });
     }
     setTimeout(() => tabs.resize(), 0);
+    watchTabMarkers();
 
     for (const field of ['timeout', 'refreshBefore', 'cooldown'] as const) {
       spinner(input(field), { min: SECONDS[field].min, max: SECONDS[field].max });
@@ -712,9 +840,11 @@ registerType<AuthObjectNode>(TYPE, {
     $('#auth-object-test-button').on('click', () => testConnection(this));
     prepareExtraParams(this);
     prepareExpiries(this);
+    prepareStaleResult();
   },
   oneditsave() {
     editingId = null;
+    stopTabMarkers();
     this.extraParams = readExtraParams();
     this.expiries = readExpiries();
 
@@ -726,8 +856,10 @@ registerType<AuthObjectNode>(TYPE, {
   },
   oneditcancel() {
     editingId = null;
+    stopTabMarkers();
   },
   oneditdelete() {
     editingId = null;
+    stopTabMarkers();
   },
 });

@@ -1,12 +1,14 @@
 /**
- * The "auth objects" sidebar tab: every deployed object's expiries, from
+ * The "Auth objects" sidebar tab: every deployed object's expiries, from
  * GET auth-objects/expiries (nodes/admin-routes.ts), filtered by the same thresholds
  * the admin list uses.
  */
-import { THRESHOLDS } from '../core/rules';
+import { KNOWN_PARAMETERS, THRESHOLDS } from '../core/rules';
 
 // Plugin messages are namespaced by the plugin's set id.
 const NS = 'node-red-contrib-auth-objects/auth-objects-sidebar:auth-objects-sidebar.';
+// The auth object's own labels of the parameters it knows (its form shows the same).
+const PARAM_LABELS = 'node-red-contrib-auth-objects/auth-object:auth-object.label.param.';
 const PLUGIN = 'auth-objects-sidebar';
 const TAB = 'auth-objects';
 const ACTION = 'auth-objects:show-sidebar';
@@ -14,13 +16,25 @@ const ACTION = 'auth-objects:show-sidebar';
 type Severity = 'ok' | 'warning' | 'critical' | 'expired';
 type Filter = 'expired' | 'week' | 'month' | 'all';
 
-const COLORS: Record<Severity | 'invalid', string> = {
-  expired: '#c62828',
-  critical: '#ef6c00',
-  warning: '#f9a825',
-  ok: '#2e7d32',
-  invalid: '#6d4c41',
+/** What a row's label says: a severity, a date that cannot be read, or no date at all. */
+type Kind = Severity | 'invalid' | 'none';
+
+/**
+ * The colour of each kind (the row's edge and its label's background) and the label's text
+ * colour. Red, purple, amber and bluish green differ in lightness and on the blue-yellow
+ * axis as well, so they stay apart for red-green colour blindness (deuteranopia,
+ * protanopia); the label always says the severity in words too.
+ */
+const COLORS: Record<Kind, { edge: string; text: string }> = {
+  expired: { edge: '#c62828', text: '#ffffff' },
+  critical: { edge: '#6a1b9a', text: '#ffffff' },
+  warning: { edge: '#f9a825', text: '#212121' },
+  ok: { edge: '#009e73', text: '#212121' },
+  invalid: { edge: '#37474f', text: '#ffffff' },
+  none: { edge: '#9e9e9e', text: '#424242' },
 };
+/** The label of `none` is grey on light grey; its edge is the grey above. */
+const NONE_BACKGROUND = '#eeeeee';
 const FILTERS: readonly Filter[] = ['expired', 'week', 'month', 'all'];
 /** Days ahead a filter shows; expired and unreadable items always show. */
 const WITHIN: Partial<Record<Filter, number>> = {
@@ -106,42 +120,73 @@ function shownDate(item: Item): string {
   return item.dateOnly ? day : `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** A parameter as people read it: the auth object's label, or an unknown name as typed. */
+function paramLabel(name: string): string {
+  if (!KNOWN_PARAMETERS.includes(name)) return name;
+  const key = PARAM_LABELS + name;
+  const label = RED._(key);
+  return label && label !== key ? label : name;
+}
+
 function openObject(id: string): void {
   RED.editor.editConfig('', 'auth-object', id, '');
 }
 
+/** Text that breaks anywhere rather than widen the tab. */
+const WRAP = { overflowWrap: 'anywhere', wordBreak: 'break-word', minWidth: '0' };
+
 function row(item: Row): JQuery {
-  const severity = item.kind === 'item' ? item.severity : item.kind === 'invalid' ? 'invalid' : '';
-  const color = severity ? COLORS[severity] : undefined;
+  const kind: Kind = item.kind === 'item' ? item.severity : item.kind;
+  const color = COLORS[kind];
   const li = $('<li class="auth-objects-item" tabindex="0" role="button"></li>')
-    .attr({ 'data-object': item.authObject.id, title: t('open', { name: item.authObject.name }) })
+    .attr({
+      'data-object': item.authObject.id,
+      'data-severity': kind,
+      title: t('open', { name: item.authObject.name }),
+    })
     .css({
       padding: '6px 10px',
-      borderLeft: `4px solid ${color ?? 'transparent'}`,
+      borderLeft: `4px solid ${color.edge}`,
       borderBottom: '1px solid var(--red-ui-secondary-border-color, #ddd)',
       cursor: 'pointer',
+      overflow: 'hidden',
     });
-  if (severity) li.attr('data-severity', severity);
   const top = $(
-    '<div style="display: flex; justify-content: space-between; gap: 8px;"></div>',
+    '<div style="display: flex; justify-content: space-between; align-items: flex-start; gap: 8px;"></div>',
   ).appendTo(li);
-  $('<span class="auth-objects-name" style="font-weight: bold;"></span>')
+  $('<span class="auth-objects-name" style="font-weight: bold; flex: 1 1 auto;"></span>')
+    .css(WRAP)
     .text(item.authObject.name)
     .appendTo(top);
-  const status = $('<span class="auth-objects-severity"></span>')
-    .css({ color: color ?? '', whiteSpace: 'nowrap' })
+  const word = t(`severity.${kind}`);
+  $('<span class="auth-objects-severity"></span>')
+    .css({
+      // Never squeezed by a long name; a label longer than half the row ends in "…".
+      flex: '0 0 auto',
+      maxWidth: '50%',
+      overflow: 'hidden',
+      textOverflow: 'ellipsis',
+      whiteSpace: 'nowrap',
+      padding: '0 6px',
+      borderRadius: '8px',
+      fontSize: '0.9em',
+      background: kind === 'none' ? NONE_BACKGROUND : color.edge,
+      color: color.text,
+    })
+    .attr('title', word)
+    .text(word)
     .appendTo(top);
-  if (severity) status.text(t(`severity.${severity}`));
   let line: string;
   if (item.kind === 'invalid') line = t('invalid', { value: item.expiresAt });
   else if (item.kind === 'none') line = t('none');
   else {
-    const what = item.appliesTo?.length ? item.appliesTo.join(', ') : '';
+    const what = item.appliesTo?.length ? item.appliesTo.map(paramLabel).join(', ') : '';
     line = `${shownDate(item)} · ${when(item.daysLeft)}${what ? ` · ${what}` : ''}`;
   }
-  $('<div class="auth-objects-when"></div>').text(line).appendTo(li);
+  $('<div class="auth-objects-when"></div>').css(WRAP).text(line).appendTo(li);
   if (item.kind === 'item' && item.note) {
     $('<div style="font-style: italic; color: var(--red-ui-secondary-text-color, #888);"></div>')
+      .css(WRAP)
       .text(item.note)
       .appendTo(li);
   }
@@ -166,9 +211,11 @@ const plugin: SidebarPlugin = {
       '<div class="auth-objects-sidebar" style="display: flex; flex-direction: column; height: 100%; overflow-x: hidden;"></div>',
     );
     const toolbar = $(
-      '<div class="red-ui-sidebar-header" style="display: flex; flex-wrap: wrap; gap: 4px; align-items: center; flex: 0 0 auto;"></div>',
+      '<div class="red-ui-sidebar-header" style="display: flex; flex-wrap: wrap; gap: 4px; align-items: center; flex: 0 0 auto; min-width: 0;"></div>',
     ).appendTo(content);
-    const group = $('<span class="button-group"></span>').appendTo(toolbar);
+    const group = $(
+      '<span class="button-group" style="display: flex; flex-wrap: wrap; min-width: 0;"></span>',
+    ).appendTo(toolbar);
     for (const f of FILTERS) {
       $(
         '<button type="button" class="red-ui-sidebar-header-button-toggle auth-objects-filter"></button>',
@@ -188,7 +235,10 @@ const plugin: SidebarPlugin = {
       .css('margin-left', 'auto')
       .on('click', () => load())
       .appendTo(toolbar);
-    const scroller = $('<div style="flex: 1 1 auto; overflow-y: auto;"></div>').appendTo(content);
+    // overflow-y: auto alone would make overflow-x auto too, and so a horizontal scrollbar.
+    const scroller = $(
+      '<div class="auth-objects-scroller" style="flex: 1 1 auto; min-height: 0; overflow-x: hidden; overflow-y: auto;"></div>',
+    ).appendTo(content);
     const list = $(
       '<ul class="auth-objects-list" style="list-style: none; margin: 0; padding: 0;"></ul>',
     ).appendTo(scroller);
@@ -216,7 +266,7 @@ const plugin: SidebarPlugin = {
         }
       }
       if (rows.length === 0) {
-        $('<li class="auth-objects-empty" style="padding: 10px;"></li>')
+        $('<li class="auth-objects-empty" style="padding: 10px; overflow-wrap: anywhere;"></li>')
           .text(t('empty'))
           .appendTo(list);
       }
@@ -231,7 +281,7 @@ const plugin: SidebarPlugin = {
         })
         .fail((xhr) => {
           list.empty();
-          $('<li class="auth-objects-error" style="padding: 10px;"></li>')
+          $('<li class="auth-objects-error" style="padding: 10px; overflow-wrap: anywhere;"></li>')
             .text(t('loadFailed', { status: xhr.status }))
             .appendTo(list);
         });

@@ -1,7 +1,9 @@
 // Builds the demo's flows from the files in examples/, so the demo and the examples
 // users import cannot drift apart. Only what an example file cannot hold is added:
 // the demo's credentials, expiry dates relative to today, a notify address, the
-// actual ports when they were changed by environment variables, and a tab.
+// actual ports when they were changed by environment variables, a tab, and the
+// expiry check's list of auth objects: the demo's own. The example checks every auth
+// object; in the demo that would mail the demo's owners about objects a user adds.
 const fs = require('node:fs');
 const path = require('node:path');
 const { DEMO } = require('./auth-server');
@@ -100,11 +102,17 @@ function demoFlows({ authUrl, smtpPort, mailUrl, today = new Date() }) {
     disabled: false,
     info:
       'The example flows of node-red-contrib-auth-objects (Import → Examples), wired to the ' +
-      `local demo servers: authorization server and API ${authUrl}, mail inbox ${mailUrl}.`,
+      `local demo servers: authorization server and API ${authUrl}, mail inbox ${mailUrl}. ` +
+      'The expiry check here checks only these auth objects, not the ones you add.',
   };
+  const examples = readExamples();
+  const demoObjects = examples
+    .flatMap(({ nodes }) => nodes)
+    .filter((n) => n.type === 'auth-object')
+    .map((n) => n.id);
   const flows = [tab];
   let top = 0;
-  for (const { nodes } of readExamples()) {
+  for (const { nodes } of examples) {
     const ys = nodes.filter((n) => typeof n.y === 'number').map((n) => n.y);
     const shift = top - Math.min(...ys) + 40;
     for (const original of nodes) {
@@ -115,6 +123,7 @@ function demoFlows({ authUrl, smtpPort, mailUrl, today = new Date() }) {
         else delete n.z; // a config node
       }
       if (n.type === 'auth-object') Object.assign(n, demoObject(n.grantType, today));
+      if (n.type === 'auth-expiry-check') n.authObjects = [...demoObjects];
       if (n.type === 'e-mail') {
         if (n.port === DEFAULTS.smtpPort) n.port = String(smtpPort);
         // The sender shown in the inbox; the demo's SMTP server needs no login.

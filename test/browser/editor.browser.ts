@@ -25,6 +25,40 @@ function localDate(days: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
+/**
+ * How far apart two CSS colours (`rgb(r, g, b)`) look to someone with deuteranopia or
+ * protanopia: each simulated (Machado, Oliveira and Fernandes 2009, severity 1), then
+ * compared in CIELAB (ΔE 1976; about 2.3 is the smallest difference anyone sees).
+ */
+const CVD: Record<'deuteranopia' | 'protanopia', number[][]> = {
+  deuteranopia: [
+    [0.367322, 0.860646, -0.227968],
+    [0.280085, 0.672501, 0.047413],
+    [-0.01182, 0.04294, 0.968881],
+  ],
+  protanopia: [
+    [0.152286, 1.052583, -0.204868],
+    [0.114503, 0.786281, 0.099216],
+    [-0.003882, -0.048116, 1.051998],
+  ],
+};
+function cvdDistance(a: string, b: string, m: number[][]): number {
+  const linear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const lab = (css: string) => {
+    const rgb = (css.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map((c) => linear(Number(c) / 255));
+    const [r, g, bl] = m.map((row) =>
+      Math.min(1, Math.max(0, row[0] * rgb[0] + row[1] * rgb[1] + row[2] * rgb[2])),
+    );
+    const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+    const x = f((0.4124 * r + 0.3576 * g + 0.1805 * bl) / 0.95047);
+    const y = f(0.2126 * r + 0.7152 * g + 0.0722 * bl);
+    const z = f((0.0193 * r + 0.1192 * g + 0.9505 * bl) / 1.08883);
+    return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+  };
+  const [p, q] = [lab(a), lab(b)];
+  return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
+}
+
 describe('the editor in a real browser', function () {
   this.timeout(180_000);
   let nr: NodeRed;
@@ -57,6 +91,22 @@ describe('the editor in a real browser', function () {
         if (attempt >= 3) throw err;
       }
     }
+  };
+
+  /**
+   * The validator's reason Node-RED shows in a popover on hover of an invalid field. A hover
+   * that lands while an earlier popover is still settling can be missed: move away and hover
+   * again, at most 3 times.
+   */
+  const reasonOnHover = async (selector: string, text: string) => {
+    const tip = page.locator('.red-ui-popover', { hasText: text });
+    for (let i = 0; i < 3 && !(await tip.isVisible()); i++) {
+      await page.mouse.move(0, 0);
+      await page.hover(selector);
+      await tip.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
+    }
+    await tip.waitFor({ state: 'visible', timeout: 1000 });
+    return tip;
   };
 
   before(async () => {
@@ -391,5 +441,307 @@ describe('the editor in a real browser', function () {
       return RED.nodes.dirty();
     });
     expect(dirty, 'the cancelled edit left changes to deploy').to.equal(false);
+  });
+  // Two more deployed objects: a long name without any expiry date, and an expired entry
+  // for a parameter the user named.
+  const LONG_NAME = `An-auth-object-whose-name-has-no-space-to-break-at-${'x'.repeat(60)}`;
+  const TYPED_PARAM = `aParameterNameTheUserTyped${'Y'.repeat(50)}`;
+
+  const editObject = async (name: string) => {
+    const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
+    const id = flows.find((n) => n.type === 'auth-object' && n.name === name)!.id as string;
+    await page.evaluate((objectId) => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.editor.editConfig('', 'auth-object', objectId);
+    }, id);
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+  };
+  const cancelEdit = async () => {
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
+  };
+  const deploy = async () => {
+    await page.click('#red-ui-header-button-deploy');
+    await page.waitForFunction(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return !RED.nodes.dirty();
+    });
+  };
+
+  it('shows an auth object without expiry dates as "no dates", in a list that never scrolls sideways', async () => {
+    const object = (id: string, name: string, expiries: unknown[]) => ({
+      id,
+      type: 'auth-object',
+      name,
+      grantType: 'client_credentials',
+      tokenUrl: server.tokenUrl,
+      clientAuth: 'none',
+      expiries,
+      credentials: { clientId: 'browser-test' },
+    });
+    const objects = [
+      object('b0000000000000a1', LONG_NAME, []),
+      object('b0000000000000a2', 'Typed parameter object', [
+        {
+          expiresAt: localDate(-2),
+          appliesTo: [TYPED_PARAM, 'clientCertificate'],
+          note: TYPED_PARAM,
+        },
+      ]),
+    ];
+    await page.evaluate((nodes) => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.view.importNodes(nodes);
+    }, objects);
+    await deploy();
+    await page.evaluate(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.sidebar.show('auth-objects');
+    });
+    await page.click('.auth-objects-filter[data-filter="all"]');
+    const none = page.locator('.auth-objects-item[data-severity="none"]');
+    await none.waitFor();
+    expect(await none.locator('.auth-objects-name').textContent()).to.equal(LONG_NAME);
+    expect(await none.locator('.auth-objects-severity').textContent()).to.equal('no dates');
+    expect(
+      await none.locator('.auth-objects-severity').evaluate((el) => getComputedStyle(el).color),
+      'a grey label',
+    ).to.equal('rgb(66, 66, 66)');
+    expect(await page.textContent('.auth-objects-sidebar')).to.not.contain('auth-objects-sidebar.');
+    // Neither the tab nor its list nor any row is wider than the sidebar.
+    const overflowing = await page.$$eval(
+      '.auth-objects-sidebar, .auth-objects-scroller, .auth-objects-sidebar .red-ui-sidebar-header, .auth-objects-item, .auth-objects-item *',
+      (els) =>
+        els
+          .filter((e) => e.scrollWidth > e.clientWidth)
+          .map((e) => `${e.className}: ${e.scrollWidth} > ${e.clientWidth}`),
+    );
+    expect(overflowing).to.deep.equal([]);
+    await shot('sidebar-no-dates-long-name');
+  });
+
+  it('names parameters by their labels and tells severities apart in words and in colours red-green colour blind readers can tell apart', async () => {
+    const rows = page.locator('.auth-objects-list .auth-objects-item');
+    const seen = await rows.evaluateAll((els) =>
+      els.map((e) => ({
+        severity: e.getAttribute('data-severity'),
+        word: e.querySelector('.auth-objects-severity')?.textContent,
+        color: getComputedStyle(e.querySelector('.auth-objects-severity')!).backgroundColor,
+        when: e.querySelector('.auth-objects-when')?.textContent ?? '',
+      })),
+    );
+    const bySeverity = Object.fromEntries(seen.map((r) => [r.severity, r]));
+    for (const [severity, word] of Object.entries({
+      expired: 'expired',
+      critical: 'critical',
+      warning: 'warning',
+      ok: 'ok',
+      none: 'no dates',
+    })) {
+      expect(bySeverity[severity]?.word, severity).to.equal(word);
+    }
+    // The labels people read, and a name the user typed as typed.
+    expect(bySeverity.critical.when).to.contain('Client secret').and.not.contain('clientSecret');
+    expect(bySeverity.warning.when).to.contain('Password').and.not.contain('password');
+    expect(bySeverity.ok.when).to.contain('Refresh token').and.not.contain('refreshToken');
+    expect(bySeverity.expired.when).to.contain(`${TYPED_PARAM}, Client certificate`);
+    const severities = ['expired', 'critical', 'warning', 'ok'];
+    for (const [name, matrix] of Object.entries(CVD)) {
+      for (const [i, a] of severities.entries()) {
+        for (const b of severities.slice(i + 1)) {
+          const d = cvdDistance(bySeverity[a].color, bySeverity[b].color, matrix);
+          expect(d, `${a} and ${b} under ${name}`).to.be.above(20);
+        }
+      }
+    }
+    await shot('sidebar-labels-and-colours');
+  });
+
+  it('gives the sidebar tab and its menu entry one name', async () => {
+    const tab = (await page.textContent('#red-ui-tab-auth-objects'))?.trim();
+    const menu = await page.evaluate(
+      () => document.querySelector('#menu-item-view-menu-auth-objects')?.textContent?.trim() ?? '',
+    );
+    expect(tab).to.equal('Auth objects');
+    expect(menu).to.equal(tab);
+  });
+
+  it('hides the test result once any field of the form is edited', async () => {
+    await editObject('Browser test object');
+    const result = page.locator('#auth-object-test-result');
+    // The deployed settings and stored secrets: the test passes.
+    await page.click('#auth-object-test-button');
+    await page.waitForSelector('#auth-object-test-result[data-result="success"]');
+    await page.fill('#node-config-input-scope', 'read write');
+    expect(await result.isVisible(), 'result after editing the scope').to.equal(false);
+    await shot('test-result-cleared-by-scope');
+    await page.fill('#node-config-input-scope', 'read');
+    await page.click('#auth-object-test-button');
+    await page.waitForSelector('#auth-object-test-result[data-result="success"]');
+    // A field on another tab, with no bearing on the token request, counts too.
+    await openTab('expiries');
+    await page.fill('#node-config-input-notify', 'someone@example.com');
+    await openTab('connection');
+    expect(await result.isVisible(), 'result after editing Notify').to.equal(false);
+    await cancelEdit();
+  });
+
+  it('says the server stated no scope, and shows the warning of the answer on its own line', async () => {
+    // A server that accepts only public clients and names no scope in its token response.
+    const raw = await startRawServer(handlers.text(404, 'not found'));
+    try {
+      const discovery = handlers.json(200, {
+        issuer: raw.url,
+        token_endpoint: raw.tokenUrl,
+        token_endpoint_auth_methods_supported: ['none'],
+      });
+      const token = handlers.json(200, {
+        access_token: 'raw-token',
+        token_type: 'Bearer',
+        expires_in: 3600,
+      });
+      raw.setHandler((req, res, body, n) =>
+        (req.url === '/.well-known/openid-configuration' ? discovery : token)(req, res, body, n),
+      );
+      await editObject('Browser test object');
+      await page.selectOption('#node-config-input-grantType', 'client_credentials');
+      await page.fill('#node-config-input-tokenUrl', '');
+      await page.fill('#node-config-input-issuer', raw.url);
+      await page.fill('#node-config-input-scope', 'read');
+      await page.fill('#node-config-input-clientSecret', conf.clientSecret);
+      await page.locator('#node-config-input-clientSecret').blur();
+      await page.click('#auth-object-test-button');
+      await page.waitForSelector('#auth-object-test-result:not([data-result="pending"])');
+      const text = (await page.textContent('#auth-object-test-result')) ?? '';
+      expect(await page.getAttribute('#auth-object-test-result', 'data-result')).to.equal(
+        'success',
+        text,
+      );
+      expect(text).to.contain('the server did not state a scope (requested: read)');
+      expect(text).to.not.contain('scope "read"');
+      const warning = page.locator('#auth-object-test-result .auth-object-test-warning');
+      expect(await warning.isVisible()).to.equal(true);
+      expect(await warning.textContent()).to.match(/^Warning: .*\bnone\b/);
+      await shot('test-connection-scope-not-stated-warning');
+      await cancelEdit();
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('shows a warning beside a failed test too, and no scope claim without scopeStated', async () => {
+    // The display alone, with answers as the runtime gives them.
+    const answers = [
+      {
+        ok: false,
+        code: 'invalid_client',
+        message: 'Token endpoint refused the request: invalid_client',
+        warning: 'the server lists only none among its client authentication methods; try none',
+      },
+      { ok: true, tokenType: 'Bearer', expiresIn: 60, scope: 'read' },
+    ];
+    await page.route('**/auth-objects/test', (route) =>
+      route.fulfill({ status: 200, json: answers.shift() }),
+    );
+    try {
+      await editObject('Browser test object');
+      await page.click('#auth-object-test-button');
+      await page.waitForSelector('#auth-object-test-result[data-result="failure"]');
+      const lines = page.locator('#auth-object-test-result > div');
+      expect(await lines.allTextContents()).to.deep.equal([
+        'Failed (invalid_client): Token endpoint refused the request: invalid_client',
+        'Warning: the server lists only none among its client authentication methods; try none',
+      ]);
+      await shot('test-connection-failure-warning');
+      // An answer without scopeStated reads as before.
+      await page.click('#auth-object-test-button');
+      await page.waitForSelector('#auth-object-test-result[data-result="success"]');
+      expect(await page.textContent('#auth-object-test-result')).to.contain('scope "read"');
+      expect(await page.locator('.auth-object-test-warning').count()).to.equal(0);
+      await cancelEdit();
+    } finally {
+      await page.unroute('**/auth-objects/test');
+    }
+  });
+
+  it('marks the header of a tab holding an invalid field, and shows why Notify is invalid', async () => {
+    await editObject('Browser test object');
+    const header = (tab: string) => page.locator(`#red-ui-tab-auth-object-tab-${tab}`);
+    const marked = async (tab: string) =>
+      (await header(tab).getAttribute('class'))?.includes('auth-object-tab-invalid') === true &&
+      (await header(tab).locator('.auth-object-tab-marker').isVisible());
+    await openTab('expiries');
+    await page.fill('#node-config-input-notify', 'not-an-email');
+    await page.locator('#node-config-input-notify').blur();
+    expect(await page.getAttribute('#node-config-input-notify', 'class')).to.contain('input-error');
+    // Node-RED shows the validator's message.
+    await reasonOnHover('#node-config-input-notify', 'Enter e-mail addresses');
+    await shot('notify-invalid');
+    await page.mouse.move(0, 0);
+
+    await openTab('connection');
+    await page.waitForFunction(() =>
+      document
+        .querySelector('#red-ui-tab-auth-object-tab-expiries')
+        ?.classList.contains('auth-object-tab-invalid'),
+    );
+    expect(await marked('expiries'), 'Expiries').to.equal(true);
+    expect(await marked('connection'), 'Connection').to.equal(false);
+    expect(await marked('advanced'), 'Advanced').to.equal(false);
+    expect(
+      await header('expiries').locator('.auth-object-tab-marker').getAttribute('title'),
+    ).to.contain('Notify');
+    await shot('tab-marked-expiries');
+
+    // An empty token URL, seen from the Advanced tab.
+    await page.fill('#node-config-input-tokenUrl', '');
+    await page.locator('#node-config-input-tokenUrl').blur();
+    await openTab('advanced');
+    await page.waitForFunction(() =>
+      document
+        .querySelector('#red-ui-tab-auth-object-tab-connection')
+        ?.classList.contains('auth-object-tab-invalid'),
+    );
+    expect(await marked('connection'), 'Connection').to.equal(true);
+    await shot('tab-marked-connection');
+
+    // Fixed: the marker goes.
+    await openTab('expiries');
+    await page.fill('#node-config-input-notify', 'owner@example.com');
+    await page.locator('#node-config-input-notify').blur();
+    await page.waitForFunction(
+      () =>
+        !document
+          .querySelector('#red-ui-tab-auth-object-tab-expiries')
+          ?.classList.contains('auth-object-tab-invalid'),
+    );
+    expect(await header('expiries').locator('.auth-object-tab-marker').count()).to.equal(0);
+    await cancelEdit();
+  });
+
+  it('marks the schedule 61 9 * * * of an expiry check as invalid, with its reason', async () => {
+    await page.dragAndDrop(
+      '.red-ui-palette-node[data-palette-type="auth-expiry-check"]',
+      '#red-ui-workspace-chart',
+      { targetPosition: { x: 300, y: 400 } },
+    );
+    await page.evaluate(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.editor.edit(RED.nodes.filterNodes({ type: 'auth-expiry-check' })[0]);
+    });
+    await page.waitForSelector('#node-input-schedule', { state: 'visible' });
+    await page.fill('#node-input-schedule', '0 9 * * *');
+    await page.locator('#node-input-schedule').blur();
+    expect((await page.getAttribute('#node-input-schedule', 'class')) ?? '').to.not.contain(
+      'input-error',
+    );
+    await page.fill('#node-input-schedule', '61 9 * * *');
+    await page.locator('#node-input-schedule').blur();
+    expect(await page.getAttribute('#node-input-schedule', 'class')).to.contain('input-error');
+    const tip = await reasonOnHover('#node-input-schedule', 'Not a cron expression');
+    expect(await tip.textContent()).to.contain('minute');
+    await shot('expiry-check-schedule-invalid');
+    await page.mouse.move(0, 0);
+    await page.click('#node-dialog-cancel');
   });
 });

@@ -63,7 +63,7 @@ for (const [locale, deploy] of [
       const tabs = await page.$$eval('#red-ui-sidebar .red-ui-tab', (els) =>
         els.map((e) => e.textContent?.trim() ?? ''),
       );
-      expect(tabs.join('|')).to.contain('auth objects');
+      expect(tabs.join('|')).to.contain('Auth objects');
 
       // A get token node on the workspace, then the form for a new auth object.
       await page.dragAndDrop(

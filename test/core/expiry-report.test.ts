@@ -30,6 +30,7 @@ const obj = (id: string, entries: CheckedObject['entries'], notify = ''): Checke
   name: `Object ${id}`,
   notify,
   endpoint: 'client_credentials @ login.example.com',
+  server: { tokenUrl: 'https://login.example.com/oauth2/token' },
   entries,
 });
 
@@ -163,7 +164,9 @@ describe('expiry report', () => {
     );
     expect(critical!.payload).to.contain('Note: rotate in the portal');
     expect(critical!.payload).to.contain('What to do:');
-    expect(critical!.payload).to.contain('client_credentials @ login.example.com');
+    // The URL the object uses, not its label.
+    expect(critical!.payload).to.contain('Token URL: https://login.example.com/oauth2/token');
+    expect(critical!.payload).to.not.contain('client_credentials @');
     expect(expired!.topic).to.equal('[expired] Object a: password and myToken expired on then');
     expect(expired!.payload).to.contain('2 days ago');
   });

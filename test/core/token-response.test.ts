@@ -56,9 +56,11 @@ describe('token response', () => {
     expect(set.lifetime * 1000).to.be.below(2 ** 31 - 1);
   });
 
-  it('keeps the requested scope when the server does not echo one (RFC 6749 §5.1)', () => {
+  it('keeps the requested scope when the server does not echo one (RFC 6749 §5.1), and says so', () => {
     const set = processTokenResponse(json(200, { access_token: 'a' }), NOW, 'read write');
-    expect(set.scope).to.equal('read write');
+    expect(set).to.include({ scope: 'read write', scopeStated: false });
+    const stated = processTokenResponse(json(200, { access_token: 'a', scope: '' }), NOW, 'read');
+    expect(stated).to.include({ scope: '', scopeStated: true });
   });
 
   it('keeps the token type as sent', () => {

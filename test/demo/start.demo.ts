@@ -1,7 +1,8 @@
 /**
- * The demo as a newcomer gets it: `node scripts/start.js` (what `npm start` runs after
- * building) in a temporary user folder on free ports, observed through Node-RED's admin
- * API and the demo servers' own endpoints, then stopped with a signal.
+ * The demo as a newcomer gets it: `node scripts/start.js` (what `npm start` runs, less
+ * the build) in a temporary user folder on free ports, observed through Node-RED's admin
+ * API and the demo servers' own endpoints, then stopped with a signal. Then `npm start`
+ * itself, stopped in each way an IDE, a process manager or a terminal stops it.
  * Runs with `npm run test:demo`, not with `npm test`.
  */
 import { expect } from 'chai';
@@ -56,10 +57,15 @@ function localDate(days: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
-/** Starts the demo in its own process group, as a shell does; resolves once the banner is out. */
-async function startDemo(env: Record<string, string>): Promise<Demo> {
+/**
+ * Starts the demo in its own process group, as a shell does, with `node scripts/start.js`
+ * or `npm start`; resolves once the banner is out.
+ */
+async function startDemo(env: Record<string, string>, how: 'node' | 'npm' = 'node'): Promise<Demo> {
   let output = '';
-  const child = spawn(process.execPath, ['scripts/start.js'], {
+  const [command, args] =
+    how === 'npm' ? ['npm', ['start']] : [process.execPath, ['scripts/start.js']];
+  const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,6 +123,32 @@ function portFree(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** The exit of `demo`'s top process, or undefined if it still runs after `ms`. */
+async function exitWithin(demo: Demo, ms: number): Promise<Awaited<Demo['exited']> | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([demo.exited, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Kills what is left of `demo`'s process group, then waits for `mark`'s processes to end. */
+async function killLeftovers(demo: Demo | undefined, mark: string): Promise<void> {
+  if (demo) {
+    try {
+      process.kill(-demo.child.pid!, 'SIGKILL');
+    } catch {
+      // the group is empty: nothing left
+    }
+    await exitWithin(demo, 5000);
+  }
+  for (let i = 0; i < 50 && processesMarked(mark).length > 0; i++) await sleep(100);
 }
 
 async function expectAllGone(mark: string, ports: number[]): Promise<void> {
@@ -182,11 +214,7 @@ describe('npm start: the demo', function () {
 
   afterEach(async () => {
     // A failed test must not leave a demo running.
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      process.kill(-running.child.pid!, 'SIGKILL');
-      await running.exited;
-    }
-    for (let i = 0; i < 50 && processesMarked(mark).length > 0; i++) await sleep(100);
+    await killLeftovers(running, mark);
     running = undefined;
   });
 
@@ -201,6 +229,7 @@ describe('npm start: the demo', function () {
     expect(out).to.contain(`Mail inbox           ${inboxUrl}`);
     expect(out).to.contain('user demo-user / demo-password');
     expect(out).to.contain('Deployed the example flows');
+    expect(out).to.match(/demo: ready in \d+\.\d s\n/); // no build: no build time
     expect(processesMarked(mark).length, 'start.js and Node-RED').to.be.at.least(2);
 
     // Every node of every example is deployed, pointing at the demo servers' ports.
@@ -215,6 +244,10 @@ describe('npm start: the demo', function () {
       `${authUrl}/api/hello`,
     ]);
     expect(flows.find((n) => n.type === 'e-mail')!.port).to.equal(String(ports.DEMO_SMTP_PORT));
+    // The demo's expiry check checks the demo's auth objects only.
+    expect(flows.find((n) => n.type === 'auth-expiry-check')!.authObjects).to.deep.equal(
+      objects.map((o) => o.id),
+    );
     for (const o of objects) {
       const creds = await json<Record<string, unknown>>(
         `${nodeRed}/credentials/auth-object/${o.id}`,
@@ -276,9 +309,20 @@ describe('npm start: the demo', function () {
     ]);
     expect(mails[0]!.from).to.equal('node-red@localhost');
 
-    // A user's edit: the password grant object gets an expiry that has passed. Clicking the
-    // expiry example's inject button then mails it.
-    const edited = flows.map((n) =>
+    // A user's edits: the password grant object gets an expiry that has passed, and an
+    // auth object of the user's own, expired too, is added. Clicking the expiry example's
+    // inject button then mails the first and not the second: the demo's owners are not
+    // told about the user's objects.
+    const service = objects.find((n) => n.grantType === 'client_credentials')!;
+    const own: FlowNode = {
+      ...service,
+      id: 'b0b0b0b0b0b0b0b0',
+      name: "The user's own object",
+      notify: 'user@example.com',
+      expiries: [{ expiresAt: localDate(-1), appliesTo: ['clientSecret'], note: 'mine' }],
+      credentials: { clientId: 'own-client', clientSecret: 'own-secret' },
+    };
+    const edited = [...flows, own].map((n) =>
       n.type === 'auth-object' && n.grantType === 'password'
         ? {
             ...n,
@@ -310,8 +354,10 @@ describe('npm start: the demo', function () {
       }
       return undefined;
     });
+    await sleep(1000); // the same check's other mails, if it sent any, are in by now
     const inbox = await json<Mail[]>(`${inboxUrl}/api/mails`);
     expect(inbox.map((m) => m.subject).filter((s) => s === expired)).to.have.length(1);
+    expect(inbox.map((m) => m.subject).filter((s) => s.includes("user's own"))).to.deep.equal([]);
     expect(inbox.map((m) => m.subject)).to.have.length(3);
     const page = await (await fetch(inboxUrl)).text();
     expect(page).to.contain('client certificate expired on');
@@ -383,5 +429,99 @@ describe('npm start: the demo', function () {
         await new Promise<void>((r) => blocker.close(() => r()));
       }
     }
+  });
+});
+
+describe('npm start: stopping it', function () {
+  this.timeout(240_000);
+  let ports: number[];
+  let env: Record<string, string>;
+  let mark: string;
+  let userDir: string;
+  let running: Demo | undefined;
+
+  beforeEach(async () => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'auth-objects-demo-stop-'));
+    ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    mark = `demo-test-${randomUUID()}`;
+    env = {
+      NODE_RED_USER_DIR: userDir,
+      DEMO_TEST_MARK: mark,
+      PORT: String(ports[0]),
+      DEMO_AUTH_PORT: String(ports[1]),
+      DEMO_SMTP_PORT: String(ports[2]),
+      DEMO_MAIL_PORT: String(ports[3]),
+    };
+  });
+
+  afterEach(async () => {
+    // A failed test must not leave a demo running.
+    await killLeftovers(running, mark);
+    running = undefined;
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  /** Starts the demo; checks that npm (if used), start.js and Node-RED run. */
+  async function start(how: 'node' | 'npm'): Promise<Demo> {
+    const demo = (running = await startDemo(env, how));
+    const out = demo.output();
+    expect(out, out).to.contain('Press Ctrl-C to stop.');
+    const processes = processesMarked(mark).length;
+    expect(processes, 'npm, start.js and Node-RED').to.be.at.least(how === 'npm' ? 3 : 2);
+    return demo;
+  }
+
+  /** All is gone within 10 s, the ports are free, and Node-RED stopped its flows itself. */
+  async function expectStopped(demo: Demo): Promise<void> {
+    await expectAllGone(mark, ports);
+    expect(demo.output(), 'Node-RED stopped its flows').to.contain('[info] Stopped flows');
+    expect(problems(demo.output())).to.deep.equal([]);
+  }
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} to the npm process only (an IDE's stop button, a process manager) stops Node-RED and the demo servers`, async () => {
+      const demo = await start('npm');
+      process.kill(demo.child.pid!, signal);
+      const exit = await exitWithin(demo, 20_000);
+      await expectStopped(demo);
+      expect(exit, 'npm exited').to.deep.equal({ code: 0, signal: null });
+    });
+  }
+
+  it('npm start builds, says how long the build and the start took; Ctrl-C (SIGINT to the whole group, so start.js gets it twice) stops cleanly with exit code 0', async () => {
+    const demo = await start('npm');
+    const times = /demo: ready in (\d+\.\d) s \(build (\d+\.\d) s, start (\d+\.\d) s\)\n/.exec(
+      demo.output(),
+    );
+    expect(times, 'the ready banner').to.not.equal(null);
+    const [total, build, started] = times!.slice(1).map(Number);
+    expect(build! + started!).to.be.closeTo(total!, 0.11);
+    process.kill(-demo.child.pid!, 'SIGINT');
+    const exit = await exitWithin(demo, 20_000);
+    await expectStopped(demo);
+    expect(exit, 'npm exited').to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('SIGINT to node scripts/start.js only stops Node-RED and the demo servers', async () => {
+    const demo = await start('node');
+    process.kill(demo.child.pid!, 'SIGINT');
+    const exit = await exitWithin(demo, 20_000);
+    await expectStopped(demo);
+    expect(exit, 'start.js exited').to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('npm killed (SIGKILL): start.js notices its parent is gone and stops everything', async () => {
+    const demo = await start('npm');
+    process.kill(demo.child.pid!, 'SIGKILL');
+    expect(await exitWithin(demo, 5000)).to.deep.equal({ code: null, signal: 'SIGKILL' });
+    await expectStopped(demo);
+    expect(demo.output()).to.contain('the process that started the demo has ended');
+  });
+
+  it('start.js killed (SIGKILL): Node-RED notices and stops; the ports are free again', async () => {
+    const demo = await start('node');
+    process.kill(demo.child.pid!, 'SIGKILL');
+    expect(await exitWithin(demo, 5000)).to.deep.equal({ code: null, signal: 'SIGKILL' });
+    await expectStopped(demo);
   });
 });

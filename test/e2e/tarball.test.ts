@@ -255,7 +255,13 @@ describe(`the npm tarball installed into Node-RED ${nodeRedVersion}`, function (
     expect(english.nodes).to.contain('"tokenUrl":"Token URL"');
     expect(english.nodes).to.contain('"paletteLabel":"get token"');
     expect(english.nodes).to.contain('"paletteLabel":"expiry check"');
-    expect(english.plugins).to.contain('"name":"Authentication objects"');
+    // The sidebar's name as the package's catalogue has it, whatever its wording.
+    const sidebar = JSON.parse(
+      fs.readFileSync(path.join(root, 'locales/en-US/auth-sidebar.json'), 'utf8'),
+    ) as { 'auth-objects-sidebar': { name: string } };
+    expect(english.plugins).to.contain(
+      JSON.stringify({ name: sidebar['auth-objects-sidebar'].name }).slice(1, -1),
+    );
     for (const [route, namespaces] of [
       ['/nodes/messages?lng=de', TYPES.map((t) => `${MODULE}/${t}`)],
       ['/plugins/messages?lng=fr', [PLUGIN]],

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
-import { flowOf, helper, load } from '../helpers/runtime';
+import { handlers, startRawServer, type RawHandler, type RawServer } from '../fixtures/raw-server';
+import { flowOf, helper, load, type Loaded } from '../helpers/runtime';
 
 const conf = DEMO.confidential;
 const user = DEMO.user;
@@ -62,6 +63,8 @@ describe('admin routes', function () {
       tokenType: 'Bearer',
       expiresIn: 3600,
       scope: 'read write',
+      scopeStated: true,
+      requestedScope: 'read write',
       refreshToken: true,
       tokenEndpoint: server.tokenUrl,
     });
@@ -164,5 +167,132 @@ describe('admin routes', function () {
     expect(res.body.items[0]).to.include({ severity: 'critical', daysLeft: 3 });
     expect(res.body.invalid).to.have.length(1);
     expect(res.body.invalid[0]).to.include({ expiresAt: 'next tuesday' });
+  });
+});
+
+describe('Test connection: what the server left out or does not list', function () {
+  this.timeout(20_000);
+  let raw: RawServer;
+  let loaded: Loaded | undefined;
+  const creds = { clientId: 'cid', clientSecret: 'raw-secret-5Tq' };
+  const token = { access_token: 'raw-at-8Hw', token_type: 'Bearer', expires_in: 60 };
+
+  /** An OpenID provider on `raw`: its discovery document lists `methods`, `/token` runs `tokens`. */
+  const provider =
+    (methods: unknown, tokens: RawHandler = handlers.json(200, token)): RawHandler =>
+    (req, res, body, n) => {
+      if (req.url === '/.well-known/openid-configuration') {
+        const issuer = `http://${req.headers.host}`;
+        const doc = {
+          issuer,
+          token_endpoint: `${issuer}/token`,
+          token_endpoint_auth_methods_supported: methods,
+        };
+        return handlers.json(200, doc)(req, res, body, n);
+      }
+      tokens(req, res, body, n);
+    };
+
+  beforeEach(async () => {
+    raw = await startRawServer(handlers.json(200, token));
+  });
+  afterEach(async () => {
+    loaded = undefined;
+    await helper.unload();
+    await raw.close();
+  });
+
+  async function test(body: Record<string, unknown>) {
+    if (!loaded) loaded = await load(flowOf({ tokenUrl: raw.tokenUrl }), { auth: creds });
+    const res = await helper.request().post('/auth-objects/test').send(body).expect(200);
+    expect(res.text).to.not.contain(creds.clientSecret).and.not.contain(token.access_token);
+    return res.body as Record<string, unknown>;
+  }
+  const form = (extra: Record<string, unknown>) => ({
+    grantType: 'client_credentials',
+    clientAuth: 'client_secret_basic',
+    credentials: creds,
+    ...extra,
+  });
+
+  it('says when the server stated no scope, and which one was requested', async () => {
+    const r = await test(form({ tokenUrl: raw.tokenUrl, scope: 'api:write' }));
+    expect(r).to.include({
+      ok: true,
+      scope: 'api:write',
+      scopeStated: false,
+      requestedScope: 'api:write',
+    });
+  });
+
+  it('tells a stated scope from the requested one', async () => {
+    raw.setHandler(handlers.json(200, { ...token, scope: 'api:read' }));
+    const r = await test(form({ tokenUrl: raw.tokenUrl, scope: '  api:write   api:read ' }));
+    expect(r).to.include({
+      ok: true,
+      scope: 'api:read',
+      scopeStated: true,
+      requestedScope: 'api:write api:read',
+    });
+  });
+
+  it('warns when discovery does not list the chosen client auth, and sends it unchanged', async () => {
+    raw.setHandler(provider(['none']));
+    const r = await test(form({ issuer: raw.url, tokenUrl: '' }));
+    expect(r).to.include({ ok: true });
+    expect(r.warning).to.equal(
+      'the server lists only none among its client authentication methods, not client_secret_basic: choose none',
+    );
+    const sent = raw.requests.find((q) => q.url === '/token')!;
+    expect(sent.headers.authorization).to.match(/^Basic /);
+  });
+
+  it('suggests the first listed client auth this package supports, also when the test failed', async () => {
+    raw.setHandler(
+      provider(
+        ['self_signed_tls_client_auth', 'tls_client_auth', 'private_key_jwt', 'client_secret_post'],
+        handlers.json(401, { error: 'invalid_client' }),
+      ),
+    );
+    const r = await test(form({ issuer: raw.url, tokenUrl: '' }));
+    expect(r).to.include({ ok: false, code: 'invalid_client' });
+    expect(r.warning).to.equal(
+      'the server lists only self_signed_tls_client_auth, tls_client_auth, private_key_jwt, client_secret_post among its client authentication methods, not client_secret_basic: choose client_secret_post',
+    );
+  });
+
+  it('gives no warning when the chosen client auth is listed, or nothing is listed', async () => {
+    raw.setHandler(provider(['client_secret_post', 'client_secret_basic']));
+    expect(await test(form({ issuer: raw.url, tokenUrl: '' }))).to.not.have.property('warning');
+    raw.setHandler(provider(undefined));
+    expect(await test(form({ issuer: raw.url, tokenUrl: '' }))).to.not.have.property('warning');
+    raw.setHandler(provider(['no such method!', 42]));
+    expect(await test(form({ issuer: raw.url, tokenUrl: '' }))).to.not.have.property('warning');
+  });
+
+  it('warns once in the log of a deployed object whose client auth the server does not list', async () => {
+    raw.setHandler(provider(['client_secret_post']));
+    loaded = await load(
+      flowOf({ grantType: 'client_credentials', issuer: raw.url, tokenUrl: '' }),
+      {
+        auth: creds,
+      },
+    );
+    loaded.send();
+    loaded.send();
+    await loaded.settled(2);
+    expect(loaded.errors).to.deep.equal([]);
+    const warnings = (
+      helper.log() as unknown as { args: { level: number; id?: string; msg: unknown }[][] }
+    ).args
+      .map((a) => a[0]!)
+      .filter((e) => e.level === 30 && e.id === 'auth')
+      .map((e) => String(e.msg));
+    expect(warnings).to.deep.equal([
+      'the server lists only client_secret_post among its client authentication methods, not client_secret_basic: choose client_secret_post',
+    ]);
+    // What is sent stays as configured.
+    const sent = raw.requests.filter((q) => q.url === '/token');
+    expect(sent.every((q) => /^Basic /.test(String(q.headers.authorization)))).to.equal(true);
   });
 });

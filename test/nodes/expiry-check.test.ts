@@ -2,6 +2,20 @@ import { expect } from 'chai';
 import helper from 'node-red-node-test-helper';
 import authObject from '../../nodes/auth-object';
 import expiryCheck from '../../nodes/auth-expiry-check';
+import { formatTime } from '../../nodes/core/time';
+import { inEnglish } from '../helpers/english';
+import { requireFromNodeRed } from '../helpers/node-red-version';
+
+/** Every status the check node showed, from construction on (Node-RED's runtime events). */
+const statuses: { text?: string; fill?: string; shape?: string }[] = [];
+(
+  requireFromNodeRed('@node-red/util') as {
+    events: { on(e: string, f: (ev: { id: string; status: (typeof statuses)[0] }) => void): void };
+  }
+).events.on('node-status', (e) => {
+  if (e.id === 'check') statuses.push(e.status);
+});
+const lastStatus = () => statuses[statuses.length - 1] ?? {};
 
 const DAY = 86_400_000;
 const inDays = (d: number) => new Date(Date.now() + d * DAY).toISOString();
@@ -11,6 +25,10 @@ interface Outputs {
   attention: Msg[];
   summary: Msg[];
   check(msg?: Record<string, unknown>): Promise<void>;
+  /** Errors the check node raised for a message (a failed check). */
+  raised: { err: Error & { code?: string }; msg?: unknown }[];
+  /** What the check node logged at error level, deploy included. */
+  logged(): string[];
 }
 
 const objects = [
@@ -39,10 +57,17 @@ const objects = [
   },
 ];
 
-async function load(check: Record<string, unknown>): Promise<Outputs> {
+async function load(
+  check: Record<string, unknown>,
+  {
+    english = false,
+    auth = objects,
+  }: { english?: boolean; auth?: { id: string; type: string }[] } = {},
+): Promise<Outputs> {
+  statuses.length = 0;
   const flow = [
     { id: 'tab', type: 'tab' },
-    ...objects,
+    ...auth,
     {
       id: 'check',
       type: 'auth-expiry-check',
@@ -55,8 +80,29 @@ async function load(check: Record<string, unknown>): Promise<Outputs> {
     { id: 'a', type: 'helper', z: 'tab', x: 300, y: 100 },
     { id: 's', type: 'helper', z: 'tab', x: 300, y: 200 },
   ];
-  await helper.load([authObject, expiryCheck], flow);
-  const out: Outputs = { attention: [], summary: [], check: async () => {} };
+  await helper.load(
+    english ? [inEnglish(authObject), inEnglish(expiryCheck)] : [authObject, expiryCheck],
+    flow,
+  );
+  const out: Outputs = {
+    attention: [],
+    summary: [],
+    check: async () => {},
+    raised: [],
+    logged: () =>
+      (helper.log() as unknown as { args: { level: number; id?: string; msg: unknown }[][] }).args
+        .map((a) => a[0]!)
+        .filter((e) => e.id === 'check' && e.level === 20)
+        .map((e) => String(e.msg)),
+  };
+  (helper.getNode('check') as unknown as NodeJS.EventEmitter).on(
+    'call:error',
+    (c: { args: unknown[] }) => {
+      if (c.args[1] !== undefined) {
+        out.raised.push({ err: c.args[0] as Error & { code?: string }, msg: c.args[1] });
+      }
+    },
+  );
   let waiting: (() => void) | undefined;
   helper.getNode('a').on('input', (m: Msg) => out.attention.push(m));
   helper.getNode('s').on('input', (m: Msg) => {
@@ -147,16 +193,116 @@ describe('expiry check in a real runtime', function () {
     expect(out.summary[0]!.payload).to.have.length(4);
   });
 
-  it('refuses a bad schedule at deploy and fails checks with the error', async () => {
-    const out = await load({ schedule: 'every day' });
-    const node = helper.getNode('check') as unknown as NodeJS.EventEmitter & {
-      receive(m: object): void;
-    };
-    const errors: unknown[] = [];
-    node.on('call:error', (c: { args: unknown[] }) => errors.push(c.args[0]));
-    node.receive({});
-    await new Promise((r) => setTimeout(r, 50));
-    expect(out.summary).to.have.length(0);
-    expect(errors.length).to.be.at.least(1);
+  it('turns only the schedule off for a cron expression that is not valid, and still checks on input', async () => {
+    const out = await load({ schedule: '61 9 * * *' }, { english: true });
+    // At deploy: an error in the log naming the field, a status naming it.
+    const logged = out.logged();
+    expect(logged).to.have.length(1);
+    expect(logged[0]).to.match(
+      /^Schedule \(schedule\) is not a valid cron expression \(.*minute: 61\)/,
+    );
+    expect(lastStatus()).to.deep.equal({
+      fill: 'red',
+      shape: 'ring',
+      text: 'Schedule not valid: checks on input only',
+    });
+    // An inject still checks.
+    await out.check();
+    expect(out.raised).to.deep.equal([]);
+    expect(out.attention).to.have.length(3);
+    expect(out.summary).to.have.length(1);
+    expect(lastStatus().shape).to.equal('ring');
+    expect(lastStatus().text).to.match(/ · Schedule not valid$/);
+  });
+
+  it('names a time zone this runtime does not know, and still checks on input', async () => {
+    const out = await load(
+      { schedule: '0 9 * * *', timezone: 'Mars/Olympus_Mons' },
+      { english: true },
+    );
+    expect(out.logged()[0]).to.match(/^Time zone \(timezone\) is not a time zone/);
+    expect(lastStatus().text).to.equal('Time zone not valid: checks on input only');
+    await out.check();
+    expect(out.raised).to.deep.equal([]);
+    expect(out.summary).to.have.length(1);
+  });
+
+  for (const [field, value, label] of [
+    ['warnDays', '-1', 'Warn'],
+    ['criticalDays', 'soon', 'Critical'],
+    ['remindEvery', '99999', 'Remind'],
+  ] as const) {
+    it(`refuses ${field} ${value}: a status naming it, and checks that fail with CONFIG_INVALID`, async () => {
+      const out = await load({ [field]: value }, { english: true });
+      expect(lastStatus()).to.deep.equal({
+        fill: 'red',
+        shape: 'ring',
+        text: `${label} not valid: no checks`,
+      });
+      expect(out.logged()[0]).to.match(new RegExp(`^${label} \\(${field}\\) must be a number`));
+      const node = helper.getNode('check') as unknown as { receive(m: object): void };
+      node.receive({ payload: 'go' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(out.summary).to.have.length(0);
+      expect(out.raised).to.have.length(1);
+      expect(out.raised[0]!.err.code).to.equal('CONFIG_INVALID');
+      expect(out.raised[0]!.err.message).to.contain(`${label} (${field})`);
+      expect(out.raised[0]!.msg).to.include({ payload: 'go' });
+    });
+  }
+
+  it('says after every check when it checked and what it sent, a second check included', async () => {
+    const out = await load({}, { english: true });
+    await out.check();
+    const first = lastStatus();
+    expect(first).to.include({ fill: 'red', shape: 'dot' });
+    expect(first.text).to.match(
+      /^checked \d\d:\d\d:\d\d · 3 reminders sent · 1 expired, 1 critical, 1 warning$/,
+    );
+    const before = Date.now();
+    await out.check();
+    const second = lastStatus().text!;
+    expect(second).to.match(
+      /^checked \d\d:\d\d:\d\d · nothing new to report · 1 expired, 1 critical, 1 warning$/,
+    );
+    // The runtime's local time of the check.
+    const time = second.slice('checked '.length, 'checked '.length + 8);
+    expect([formatTime(before), formatTime(Date.now())]).to.include(time);
+    expect(out.attention).to.have.length(3);
+  });
+
+  it('words reminders with readable parameter names and the token URL the object uses', async () => {
+    const auth = [
+      {
+        ...objects[0],
+        tokenUrl: 'https://login.example.com/tenant/oauth2/token?api-version=2',
+        expiries: [
+          { expiresAt: inDays(3), appliesTo: ['clientSecret', 'refreshToken'] },
+          { expiresAt: inDays(4), appliesTo: ['password', 'clientCertificate', 'apiKey'] },
+        ],
+      },
+      {
+        id: 'found',
+        type: 'auth-object',
+        name: 'Discovered',
+        grantType: 'client_credentials',
+        issuer: 'https://idp.example.com/realms/r1',
+        tokenUrl: '',
+        expiries: [{ expiresAt: inDays(5), appliesTo: ['clientSecret'] }],
+      },
+    ];
+    const out = await load({}, { english: true, auth });
+    await out.check();
+    const [first, second, third] = out.attention;
+    expect(first!.topic).to.match(/^\[critical\] Soon: client secret and refresh token expires/);
+    expect(second!.topic).to.match(
+      /^\[critical\] Soon: password and client certificate and apiKey expires/,
+    );
+    const body = String(first!.payload);
+    expect(body).to.not.match(/clientSecret|refreshToken|client_credentials @/);
+    expect(body).to.contain('Token URL: https://login.example.com/tenant/oauth2/token\n');
+    expect(String(third!.payload)).to.contain(
+      'Issuer (the token URL is discovered from it): https://idp.example.com/realms/r1',
+    );
   });
 });
