@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
+import { dropAndEdit, launchChromium } from '../helpers/browser';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
@@ -109,6 +109,20 @@ describe('the editor in a real browser', function () {
     return tip;
   };
 
+  const cancelEdit = async () => {
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
+  };
+  /** Cancels the form of a deployed object: that leaves nothing to deploy. */
+  const cancelDeployedEdit = async () => {
+    await cancelEdit();
+    const dirty = await page.evaluate(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      return RED.nodes.dirty();
+    });
+    expect(dirty, 'the cancelled edit left changes to deploy').to.equal(false);
+  };
+
   before(async () => {
     fs.rmSync(userDir, { recursive: true, force: true });
     fs.rmSync(shots, { recursive: true, force: true });
@@ -152,15 +166,7 @@ describe('the editor in a real browser', function () {
   });
 
   it('creates an auth object from a get token node and shows only the fields of the chosen grant', async () => {
-    await page.dragAndDrop(
-      '.red-ui-palette-node[data-palette-type="auth-get-token"]',
-      '#red-ui-workspace-chart',
-      { targetPosition: { x: 300, y: 200 } },
-    );
-    await page.evaluate(() => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      RED.editor.edit(RED.nodes.filterNodes({ type: 'auth-get-token' })[0]);
-    });
+    await dropAndEdit(page, 'auth-get-token', { x: 300, y: 200 });
     // "Add new auth object" next to the select (Node-RED 4: a + button; 3.x: the pencil).
     const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
     await page.waitForSelector(addConfig);
@@ -351,13 +357,7 @@ describe('the editor in a real browser', function () {
       1,
     );
 
-    await page.click('#node-config-dialog-cancel');
-    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
-    const dirty = await page.evaluate(() => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      return RED.nodes.dirty();
-    });
-    expect(dirty, 'the cancelled edit left changes to deploy').to.equal(false);
+    await cancelDeployedEdit();
     expect(server.requests.length, 'a token request was sent').to.equal(before);
   });
 
@@ -434,13 +434,7 @@ describe('the editor in a real browser', function () {
     expect(server.requests.length, 'token requests').to.equal(before + 1);
     await shot('test-connection-discovered');
 
-    await page.click('#node-config-dialog-cancel');
-    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
-    const dirty = await page.evaluate(() => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      return RED.nodes.dirty();
-    });
-    expect(dirty, 'the cancelled edit left changes to deploy').to.equal(false);
+    await cancelDeployedEdit();
   });
   // Two more deployed objects: a long name without any expiry date, and an expired entry
   // for a parameter the user named.
@@ -455,10 +449,6 @@ describe('the editor in a real browser', function () {
       RED.editor.editConfig('', 'auth-object', objectId);
     }, id);
     await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
-  };
-  const cancelEdit = async () => {
-    await page.click('#node-config-dialog-cancel');
-    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
   };
   const deploy = async () => {
     await page.click('#red-ui-header-button-deploy');
@@ -720,15 +710,7 @@ describe('the editor in a real browser', function () {
   });
 
   it('marks the schedule 61 9 * * * of an expiry check as invalid, with its reason', async () => {
-    await page.dragAndDrop(
-      '.red-ui-palette-node[data-palette-type="auth-expiry-check"]',
-      '#red-ui-workspace-chart',
-      { targetPosition: { x: 300, y: 400 } },
-    );
-    await page.evaluate(() => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      RED.editor.edit(RED.nodes.filterNodes({ type: 'auth-expiry-check' })[0]);
-    });
+    await dropAndEdit(page, 'auth-expiry-check', { x: 300, y: 400 });
     await page.waitForSelector('#node-input-schedule', { state: 'visible' });
     await page.fill('#node-input-schedule', '0 9 * * *');
     await page.locator('#node-input-schedule').blur();

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
+import { dropNode, launchChromium } from '../helpers/browser';
 import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
 
 const root = path.resolve(__dirname, '../..');
@@ -66,11 +66,7 @@ for (const [locale, deploy] of [
       expect(tabs.join('|')).to.contain('Auth objects');
 
       // A get token node on the workspace, then the form for a new auth object.
-      await page.dragAndDrop(
-        '.red-ui-palette-node[data-palette-type="auth-get-token"]',
-        '#red-ui-workspace-chart',
-        { targetPosition: { x: 300, y: 200 } },
-      );
+      await dropNode(page, 'auth-get-token', { x: 300, y: 200 });
       // What the + (or pencil) next to "Auth object" does, without a click that can land
       // while the tray still slides in.
       await page.evaluate(() => {
