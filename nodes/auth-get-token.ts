@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import type { AuthObjectNode } from './auth-object-api';
 import type { AccessToken, ManagerState } from './core/token-manager';
 import { formatUntil } from './core/time';
+import { dropAuthorization, reachesMail, type WiredNode } from './core/mail-route';
 
 interface GetTokenDef extends NodeDef {
   auth?: string;
@@ -26,6 +27,9 @@ export = function (RED: NodeAPI) {
       switch (s.state) {
         case 'idle':
           return {};
+        case 'lapsed':
+          // Not "valid until": the token ran out unused; the next message fetches one.
+          return { fill: 'grey', shape: 'ring', text: t('status.idle') };
         case 'requesting':
           return { fill: 'blue', shape: 'dot', text: t('status.requesting') };
         case 'refreshing':
@@ -55,6 +59,24 @@ export = function (RED: NodeAPI) {
       }
     };
 
+    // An e-mail node mails msg.headers: on a route to one, no Authorization header is set
+    // and an incoming one is removed. The route is walked over the deployed nodes when
+    // flows start (every deploy), or at the first message if that came first.
+    let toMail: boolean | undefined;
+    const walkRoute = (): boolean => {
+      const before = toMail;
+      const wires = (this as Node & { wires?: unknown }).wires;
+      toMail = reachesMail(wires, (id) => RED.nodes.getNode(id) as unknown as WiredNode | null);
+      if (toMail && setHeader && before !== true) {
+        this.warn(t('warnings.mailRoute', { property }));
+      }
+      return toMail;
+    };
+    const onFlowsStarted = () => {
+      walkRoute();
+    };
+    RED.events.on('flows:started', onFlowsStarted);
+
     let unsubscribe = () => {};
     if (!auth) {
       this.status({ fill: 'red', shape: 'ring', text: t('status.noAuth') });
@@ -72,7 +94,9 @@ export = function (RED: NodeAPI) {
       };
       if (nested) RED.util.setMessageProperty(msg, property, value, true);
       else msg[property] = value;
-      if (setHeader) {
+      const mailRoute = toMail ?? walkRoute();
+      if (mailRoute) dropAuthorization(msg.headers);
+      else if (setHeader) {
         let headers = msg.headers as Record<string, unknown> | undefined;
         if (!headers || typeof headers !== 'object' || Array.isArray(headers)) {
           headers = msg.headers = {};
@@ -112,7 +136,10 @@ export = function (RED: NodeAPI) {
       );
     });
 
-    this.on('close', () => unsubscribe());
+    this.on('close', () => {
+      RED.events.removeListener('flows:started', onFlowsStarted);
+      unsubscribe();
+    });
   }
 
   RED.nodes.registerType('auth-get-token', GetToken);

@@ -2,7 +2,9 @@
 // on 127.0.0.1.
 //  - with --build, first the package's build (scripts/build.js), timed for the banner
 //  - a demo OAuth 2.0 authorization server with a protected API (scripts/demo/auth-server.js)
-//  - a demo mail inbox: SMTP plus a web page (scripts/demo/mail-inbox.js)
+//  - a demo mail inbox: SMTP plus a web page (scripts/demo/mail-inbox.js); it takes mail
+//    without a login, or with SMTP AUTH XOAUTH2 and an access token the demo auth server
+//    issued and that is still valid
 //  - Node-RED from devDependencies, user folder .node-red/ (git-ignored), this package
 //    linked from the working tree, node-red-node-email installed, and on first start
 //    the example flows deployed with the demo's credentials (scripts/demo/flows.js).
@@ -295,14 +297,16 @@ function banner({ nodeRedUrl, auth, inbox, deployed }) {
     '',
     ` Node-RED editor      ${nodeRedUrl}`,
     ` Demo auth server     ${auth.url}   (token URL ${auth.tokenUrl}, API ${auth.apiUrl})`,
-    ` Mail inbox           ${inbox.url}   (SMTP 127.0.0.1:${inbox.smtpPort})`,
+    ` Mail inbox           ${inbox.url}   (SMTP 127.0.0.1:${inbox.smtpPort}, XOAUTH2 login optional)`,
     '',
     ' Demo credentials, already in the demo flows:',
     `   password grant       client ${DEMO.app.clientId} / ${DEMO.app.clientSecret}, user ${DEMO.user.username} / ${DEMO.user.password}`,
     `   client credentials   client ${DEMO.service.clientId} / ${DEMO.service.clientSecret}`,
     '',
     deployed
-      ? ' Deployed the example flows to the tab "auth-objects demo". Click their inject buttons.'
+      ? ' Deployed the example flows to the tab "auth-objects demo". Click their inject buttons.\n' +
+        ' Reminders reach the mail inbox a few seconds after this first start; one of them\n' +
+        ' is sent with an OAuth token (SMTP AUTH XOAUTH2), as example 04 does with Microsoft 365.'
       : ` Kept your flows in ${rel}/ (delete ${path.join(rel, 'flows.json')} to get the demo flows back).`,
     ' Press Ctrl-C to stop.',
     '──────────────────────────────────────────────────────────────────────────',
@@ -346,7 +350,12 @@ async function main() {
   servers.push(auth);
   let inbox;
   try {
-    inbox = await startMailInbox({ smtpPort: ports.smtp, webPort: ports.mail });
+    inbox = await startMailInbox({
+      smtpPort: ports.smtp,
+      webPort: ports.mail,
+      // The token itself stays here: the inbox records only what the auth server says of it.
+      xoauth2: (_user, token) => auth.checkAccessToken(token),
+    });
   } catch (err) {
     if (err.code !== 'EADDRINUSE') throw err;
     throw err.service === 'smtp'

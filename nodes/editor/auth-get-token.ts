@@ -1,4 +1,5 @@
 /** The get token node in the editor. */
+import { reachesMail, type WiredNode } from '../core/mail-route';
 import { messageValidator, registerType, translator, type EditorNode } from './red';
 
 interface GetTokenNode extends EditorNode {
@@ -7,6 +8,22 @@ interface GetTokenNode extends EditorNode {
 }
 
 const t = translator('auth-get-token');
+
+interface CanvasNode {
+  id: string;
+  type: string;
+  links?: unknown;
+}
+
+/** A node on the canvas as the route walk sees it: its wires, link out's links included. */
+function wired(id: string): WiredNode | undefined {
+  const n = RED.nodes.node(id) as CanvasNode | null;
+  if (!n) return undefined;
+  const links = RED.nodes.filterLinks({ source: n }) as { target?: { id?: unknown } }[];
+  const targets = links.map((l) => l.target?.id).filter((x): x is string => typeof x === 'string');
+  if (n.type === 'link out' && Array.isArray(n.links)) targets.push(...(n.links as string[]));
+  return { type: n.type, wires: [targets] };
+}
 
 registerType<GetTokenNode>('auth-get-token', {
   category: 'network',
@@ -49,5 +66,15 @@ registerType<GetTokenNode>('auth-get-token', {
   oneditprepare() {
     if (this.setHeader === undefined) $('#node-input-setHeader').prop('checked', true);
     $('#node-input-property').typedInput({ default: 'msg', types: ['msg'] });
+    // The runtime never sets the header on a route to an e-mail node: say so here.
+    const hint = $('#auth-get-token-mail-hint');
+    const toMail = reachesMail(wired(this.id)?.wires, wired);
+    const show = () => {
+      const on = $('#node-input-setHeader').is(':checked');
+      hint.text(t('hint.mailRoute', { property: String(this.property || 'token') }));
+      hint.toggle(on && toMail);
+    };
+    $('#node-input-setHeader').on('change', show);
+    show();
   },
 });

@@ -8,8 +8,11 @@
 //   GET  /                 a page listing what the flows asked for, newest first
 //   GET  /demo/stats       the same as JSON (tests read it)
 //   POST /demo/revoke      revokes every token issued so far, to see a flow recover from a 401
+//
+// checkAccessToken(token) on the returned server tells whether it issued `token` and the
+// token is still valid: the demo inbox asks it when a flow logs in with SMTP AUTH XOAUTH2.
 const http = require('node:http');
-const { randomBytes } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const { URLSearchParams } = require('node:url');
 const { Buffer } = require('node:buffer');
 const OAuth2Server = require('@node-oauth/oauth2-server');
@@ -25,7 +28,9 @@ const CLIENTS = [
   { id: DEMO.app.clientId, secret: DEMO.app.clientSecret, grants: ['password', 'refresh_token'] },
   { id: DEMO.service.clientId, secret: DEMO.service.clientSecret, grants: ['client_credentials'] },
 ];
-const SCOPES = ['read', 'write'];
+// mail.send: what the demo's mail auth object asks for (a real mail provider has its own
+// scope for SMTP, e.g. Microsoft 365's https://outlook.office365.com/.default).
+const SCOPES = ['read', 'write', 'mail.send'];
 const KEEP = 500; // records kept for the page and /demo/stats
 
 function formDecode(s) {
@@ -65,6 +70,15 @@ function headerRecord(headers) {
     if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
   }
   return out;
+}
+
+/**
+ * A short fingerprint of an access token: the token server's records and the demo inbox
+ * show it, so a mail can be matched with the token request it logged in with, without
+ * either showing the token itself.
+ */
+function tokenId(accessToken) {
+  return createHash('sha256').update(accessToken).digest('hex').slice(0, 12);
 }
 
 function basicClientId(header) {
@@ -193,7 +207,13 @@ async function startAuthServer(options = {}) {
         alwaysIssueNewRefreshToken: true,
       });
       // The library derives expires_in from the clock, one second short; send the lifetime.
-      record(tokenRequests, { ...entry, status: 200 });
+      const at = String(response.body?.access_token ?? '');
+      record(tokenRequests, {
+        ...entry,
+        scope: String(response.body?.scope ?? ''),
+        tokenId: tokenId(at),
+        status: 200,
+      });
       send(res, 200, response.headers ?? {}, { ...response.body, expires_in: tokenLifetime });
     } catch (err) {
       const status =
@@ -277,12 +297,14 @@ ${tokenLifetime} s, so the auth objects renew them in the background every ${Mat
 <li>Password grant: client <code>${DEMO.app.clientId}</code> / <code>${DEMO.app.clientSecret}</code>,
 user <code>${DEMO.user.username}</code> / <code>${DEMO.user.password}</code></li>
 <li>Client credentials: client <code>${DEMO.service.clientId}</code> / <code>${DEMO.service.clientSecret}</code></li>
+<li>The demo mail inbox accepts SMTP AUTH XOAUTH2 with any access token issued here that
+has not expired (the mail example asks for scope <code>mail.send</code>).</li>
 </ul>
 <form method="post" action="/demo/revoke"><button>Revoke every token issued so far</button>
 (the next API call answers 401; the client-credentials example then retries once with a new token)</form>
 <h2>Token requests (newest first)</h2>
-<table><tr><th>time</th><th>grant</th><th>client</th><th>user</th><th>status</th></tr>
-${rows(tokenRequests, (e) => [e.at, e.grantType, e.clientId, e.username ?? '', e.error ? `${e.status} ${e.error}` : e.status])}
+<table><tr><th>time</th><th>grant</th><th>client</th><th>user</th><th>scope</th><th>token id</th><th>status</th></tr>
+${rows(tokenRequests, (e) => [e.at, e.grantType, e.clientId, e.username ?? '', e.scope ?? '', e.tokenId ?? '', e.error ? `${e.status} ${e.error}` : e.status])}
 </table>
 <h2>API calls (newest first)</h2>
 <table><tr><th>time</th><th>client</th><th>user</th><th>status</th></tr>
@@ -330,6 +352,22 @@ ${rows(apiRequests, (e) => [e.at, e.clientId ?? '', e.user ?? '', e.error ? `${e
     tokenUrl: `${base}/token`,
     apiUrl: `${base}/api/hello`,
     port,
+    /**
+     * What this server knows of `token` if it issued it and it is still valid (not
+     * expired, not revoked): `{clientId, user, scope, expiresAt, tokenId}`; else undefined.
+     * @param {string} token
+     */
+    checkAccessToken(token) {
+      const t = typeof token === 'string' ? accessTokens.get(token) : undefined;
+      if (!t || t.accessTokenExpiresAt.getTime() <= Date.now()) return undefined;
+      return {
+        clientId: t.client.id,
+        user: t.user.username,
+        scope: Array.isArray(t.scope) ? t.scope.join(' ') : String(t.scope ?? ''),
+        expiresAt: t.accessTokenExpiresAt.toISOString(),
+        tokenId: tokenId(token),
+      };
+    },
     close() {
       return new Promise((resolve) => {
         server.close(() => resolve());

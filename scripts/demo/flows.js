@@ -4,11 +4,18 @@
 // actual ports when they were changed by environment variables, a tab, and the
 // expiry check's list of auth objects: the demo's own. The example checks every auth
 // object; in the demo that would mail the demo's owners about objects a user adds.
+// Examples that need a real account (Microsoft 365) are left out; in their place comes
+// one demo-only flow, mail-oauth.json: example 04's reminders mailed with an OAuth token
+// (SMTP AUTH XOAUTH2), against the demo's servers. Its expiry check covers its own auth
+// object only, and the examples' check does not cover it.
 const fs = require('node:fs');
 const path = require('node:path');
 const { DEMO } = require('./auth-server');
 
 const examplesDir = path.resolve(__dirname, '../../examples');
+const MAIL_OAUTH_FILE = path.join(__dirname, 'mail-oauth.json');
+/** The mailbox the demo's XOAUTH2 e-mail node logs in as, and sends from. */
+const MAILBOX = 'reminders@demo.local';
 
 // The addresses the example files use: the demo's default ports.
 const DEFAULTS = {
@@ -61,6 +68,39 @@ function demoObject(grantType, today) {
   };
 }
 
+/** The demo-only mail flow's auth object: the demo's service client, one reminder due. */
+function mailObject(today) {
+  return {
+    credentials: { ...DEMO.service },
+    notify: 'mail-owner@example.com',
+    expiries: [
+      {
+        expiresAt: localDate(today, 5),
+        appliesTo: ['clientSecret'],
+        note: 'Create a new secret for the mail app registration before this date.',
+      },
+    ],
+  };
+}
+
+/** The demo-only flow: expiry reminders sent with an OAuth token (XOAUTH2). */
+function readMailOAuthFlow() {
+  return JSON.parse(fs.readFileSync(MAIL_OAUTH_FILE, 'utf8'));
+}
+
+/**
+ * Whether an example runs against the demo's servers: every auth object's token URL and
+ * every mail server is on 127.0.0.1. The others (Microsoft 365) need a real account and
+ * are not deployed by the demo.
+ */
+function isLocal(nodes) {
+  return nodes.every(
+    (n) =>
+      (n.type !== 'auth-object' || String(n.tokenUrl).startsWith(DEFAULTS.auth)) &&
+      ((n.type !== 'e-mail' && n.type !== 'e-mail in') || n.server === '127.0.0.1'),
+  );
+}
+
 /** The example files, in menu order, each as `{file, nodes}`. */
 function readExamples() {
   return fs
@@ -103,16 +143,20 @@ function demoFlows({ authUrl, smtpPort, mailUrl, today = new Date() }) {
     info:
       'The example flows of node-red-contrib-auth-objects (Import → Examples), wired to the ' +
       `local demo servers: authorization server and API ${authUrl}, mail inbox ${mailUrl}. ` +
-      'The expiry check here checks only these auth objects, not the ones you add.',
+      'The expiry checks here check only these auth objects, not the ones you add. ' +
+      'The last flow, only in the demo, is example 04 on the demo servers: reminders mailed ' +
+      'with an OAuth token (SMTP AUTH XOAUTH2).',
   };
-  const examples = readExamples();
-  const demoObjects = examples
-    .flatMap(({ nodes }) => nodes)
-    .filter((n) => n.type === 'auth-object')
-    .map((n) => n.id);
+  const examples = readExamples().filter(({ nodes }) => isLocal(nodes));
+  const objectsOf = (nodes) => nodes.filter((n) => n.type === 'auth-object').map((n) => n.id);
+  const demoObjects = objectsOf(examples.flatMap(({ nodes }) => nodes));
+  const sources = [
+    ...examples.map(({ nodes }) => ({ nodes, own: false })),
+    { nodes: readMailOAuthFlow(), own: true },
+  ];
   const flows = [tab];
   let top = 0;
-  for (const { nodes } of examples) {
+  for (const { nodes, own } of sources) {
     const ys = nodes.filter((n) => typeof n.y === 'number').map((n) => n.y);
     const shift = top - Math.min(...ys) + 40;
     for (const original of nodes) {
@@ -122,12 +166,18 @@ function demoFlows({ authUrl, smtpPort, mailUrl, today = new Date() }) {
         if (typeof n.x === 'number') n.z = TAB_ID;
         else delete n.z; // a config node
       }
-      if (n.type === 'auth-object') Object.assign(n, demoObject(n.grantType, today));
-      if (n.type === 'auth-expiry-check') n.authObjects = [...demoObjects];
+      if (n.type === 'auth-object') {
+        Object.assign(n, own ? mailObject(today) : demoObject(n.grantType, today));
+      }
+      if (n.type === 'auth-expiry-check') n.authObjects = own ? objectsOf(nodes) : [...demoObjects];
       if (n.type === 'e-mail') {
         if (n.port === DEFAULTS.smtpPort) n.port = String(smtpPort);
-        // The sender shown in the inbox; the demo's SMTP server needs no login.
-        n.credentials = { userid: 'node-red@localhost', password: '' };
+        n.credentials =
+          n.authtype === 'XOAUTH2'
+            ? // The mailbox XOAUTH2 logs in as (and the sender); the token comes with msg.
+              { userid: MAILBOX }
+            : // The sender shown in the inbox; without a login the demo inbox takes any.
+              { userid: 'node-red@localhost', password: '' };
       }
       flows.push(n);
     }
@@ -136,4 +186,12 @@ function demoFlows({ authUrl, smtpPort, mailUrl, today = new Date() }) {
   return flows;
 }
 
-module.exports = { demoFlows, readExamples, localDate, TAB_ID };
+module.exports = {
+  demoFlows,
+  readExamples,
+  readMailOAuthFlow,
+  isLocal,
+  localDate,
+  MAILBOX,
+  TAB_ID,
+};

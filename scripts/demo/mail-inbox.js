@@ -1,8 +1,12 @@
 // The demo's mail inbox, on 127.0.0.1 only: an SMTP server that accepts every mail
-// (no authentication, no TLS) and a web page listing what arrived.
+// (no TLS) and a web page listing what arrived. Logging in is optional: mail without a
+// login is taken as before. With the `xoauth2` option it also offers SMTP AUTH XOAUTH2
+// (as Gmail and Microsoft 365 do) and takes a login whose access token `xoauth2`
+// accepts; the page shows per mail whether it came with such a login, and as whom.
 //
 //   GET  /            the inbox page, newest first
-//   GET  /api/mails   the mails as JSON (tests read it)
+//   GET  /api/mails   the mails as JSON (tests read it): per mail `auth` (null without a
+//                     login) and `raw`, the message as it came over the wire
 //   POST /clear       empties the inbox
 const http = require('node:http');
 const { Buffer } = require('node:buffer');
@@ -34,10 +38,55 @@ function listen(server, port, host) {
 }
 
 /**
+ * The SMTP server's login settings: none, or XOAUTH2 (optional) checked by `check`.
+ * A refused token gets the XOAUTH2 error challenge, then 535, as real servers answer.
+ */
+function loginOptions(check) {
+  if (!check) return { authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'] };
+  return {
+    authOptional: true,
+    authMethods: ['XOAUTH2'],
+    // 127.0.0.1 only, and the demo has no certificate: allow a login without TLS.
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    onAuth(auth, _session, callback) {
+      let info;
+      try {
+        info =
+          auth.method === 'XOAUTH2'
+            ? check(auth.username ?? '', auth.accessToken ?? '')
+            : undefined;
+      } catch {
+        info = undefined;
+      }
+      if (info) {
+        callback(null, { user: { ...info, method: 'XOAUTH2', user: auth.username } });
+      } else callback(null, { data: { status: '401', schemes: 'bearer' } });
+    },
+  };
+}
+
+/** What a mail's page entry says about its login. */
+function loginText(auth) {
+  if (!auth) return 'no login';
+  const token = [
+    auth.clientId && `client ${auth.clientId}`,
+    auth.scope && `scope ${auth.scope}`,
+    auth.tokenId && `token id ${auth.tokenId}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return `${auth.method} as ${auth.user}${token ? ` (access token of ${token})` : ''}`;
+}
+
+/**
  * Starts the SMTP server and the web page. Rejects with the listen error of the first
  * one that cannot listen (err.code 'EADDRINUSE', err.service 'smtp' or 'web'), having
  * closed the other.
- * @param {{smtpPort?: number, webPort?: number, host?: string}} [options]
+ * `xoauth2(user, accessToken)` returns what to record of a valid token (e.g. `{clientId,
+ * scope, tokenId}`, never the token) or undefined to refuse the login.
+ * @param {{smtpPort?: number, webPort?: number, host?: string,
+ *   xoauth2?: (user: string, accessToken: string) => object | undefined}} [options]
  */
 async function startMailInbox(options = {}) {
   const host = options.host ?? '127.0.0.1';
@@ -45,15 +94,25 @@ async function startMailInbox(options = {}) {
   let nextId = 1;
 
   const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    ...loginOptions(options.xoauth2),
     logger: false,
     size: 10 * 1024 * 1024,
     // Do not keep Ctrl-C waiting for an idle client to hang up.
     closeTimeout: 1000,
     onData(stream, session, callback) {
+      const chunks = [];
+      stream.on('data', (c) => chunks.push(c));
       simpleParser(stream)
         .then((mail) => {
+          const auth = session.user
+            ? {
+                method: session.user.method,
+                user: session.user.user,
+                clientId: session.user.clientId,
+                scope: session.user.scope,
+                tokenId: session.user.tokenId,
+              }
+            : null;
           mails.push({
             id: nextId++,
             receivedAt: new Date().toISOString(),
@@ -63,6 +122,8 @@ async function startMailInbox(options = {}) {
               : session.envelope.rcptTo.map((r) => r.address),
             subject: mail.subject ?? '',
             text: mail.text ?? '',
+            auth,
+            raw: Buffer.concat(chunks).toString('utf8'),
           });
           if (mails.length > KEEP) mails.splice(0, mails.length - KEEP);
           callback();
@@ -89,7 +150,8 @@ async function startMailInbox(options = {}) {
       .reverse()
       .map(
         (m) => `<details><summary><b>${escapeHtml(m.subject || '(no subject)')}</b>
-<span class="meta">to ${escapeHtml(m.to.join(', '))} · from ${escapeHtml(m.from || '(none)')} · ${escapeHtml(m.receivedAt)}</span></summary>
+<span class="meta">to ${escapeHtml(m.to.join(', '))} · from ${escapeHtml(m.from || '(none)')} · ${escapeHtml(m.receivedAt)}</span>
+<span class="${m.auth ? 'login' : 'meta'}">· ${escapeHtml(loginText(m.auth))}</span></summary>
 <pre>${escapeHtml(m.text)}</pre></details>`,
       )
       .join('\n');
@@ -99,9 +161,11 @@ async function startMailInbox(options = {}) {
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
 details{border:1px solid #ccc;border-radius:4px;padding:.5em .8em;margin:.5em 0}
 .meta{color:#666;margin-left:.5em}pre{white-space:pre-wrap}
+.login{color:#070;margin-left:.5em}
 </style></head><body>
 <h1>Demo inbox</h1>
-<p>Every mail sent to SMTP 127.0.0.1:${smtpPort} lands here, whatever the address. ${mails.length} mail(s).</p>
+<p>Every mail sent to SMTP 127.0.0.1:${smtpPort} lands here, whatever the address. ${mails.length} mail(s).
+${options.xoauth2 ? 'Logging in is optional; SMTP AUTH XOAUTH2 with an access token from the demo authorization server is checked, and each mail says how it came in.' : ''}</p>
 <form method="post" action="/clear"><button>Clear</button></form>
 ${items || '<p><i>No mail yet.</i></p>'}
 <script>

@@ -20,7 +20,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 interface Stats {
-  tokenRequests: { grantType: string; clientId: string; username?: string; status: number }[];
+  tokenRequests: {
+    grantType: string;
+    clientId: string;
+    username?: string;
+    scope?: string;
+    tokenId?: string;
+    status: number;
+  }[];
   apiRequests: { clientId?: string; user?: string; status: number }[];
 }
 
@@ -29,6 +36,16 @@ interface Mail {
   to: string[];
   subject: string;
   text: string;
+  /** the SMTP login the mail came with, null without one */
+  auth: {
+    method: string;
+    user: string;
+    clientId?: string;
+    scope?: string;
+    tokenId?: string;
+  } | null;
+  /** the message as it came over the wire */
+  raw: string;
 }
 
 interface Demo {
@@ -43,6 +60,12 @@ function example(prefix: string): FlowNode[] {
   const file = fs.readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.json'));
   if (!file) throw new Error(`no example ${prefix}`);
   return JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as FlowNode[];
+}
+
+/** The demo-only flow: example 04's reminders with an OAuth token, on the demo servers. */
+function mailOAuthFlow(): FlowNode[] {
+  const file = path.join(root, 'scripts', 'demo', 'mail-oauth.json');
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
 }
 
 function injectOf(flow: FlowNode[]): string {
@@ -99,6 +122,46 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, init);
   expect(res.status, url).to.equal(200);
   return (await res.json()) as T;
+}
+
+/**
+ * Logs in to the SMTP server on `port` with AUTH XOAUTH2 (`user`, `token`); resolves with
+ * EHLO's reply and the login's final reply code (235 accepted, 535 refused).
+ */
+function smtpLogin(
+  port: number,
+  user: string,
+  token: string,
+): Promise<{ ehlo: string; code: number }> {
+  const sasl = Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let buffer = '';
+    let ehlo = '';
+    let step = 0;
+    socket.setTimeout(10_000, () => socket.destroy(new Error('SMTP timeout')));
+    socket.on('error', reject);
+    socket.on('data', (d: Buffer) => {
+      buffer += d.toString('utf8');
+      // A reply ends with a line `NNN text` (no dash after the code).
+      const last = /(?:^|\r\n)(\d{3}) [^\r\n]*\r\n$/.exec(buffer);
+      if (!last) return;
+      const reply = buffer;
+      buffer = '';
+      const code = Number(last[1]);
+      if (step === 0) socket.write('EHLO test\r\n');
+      else if (step === 1) {
+        ehlo = reply;
+        socket.write(`AUTH XOAUTH2 ${sasl}\r\n`);
+      } else if (code === 334)
+        socket.write('\r\n'); // the error challenge: end the exchange
+      else {
+        socket.end('QUIT\r\n');
+        resolve({ ehlo, code });
+      }
+      step++;
+    });
+  });
 }
 
 /** Processes whose environment carries `mark`: the demo and everything it started (Linux). */
@@ -170,12 +233,16 @@ function problems(output: string): string[] {
 }
 
 const SECRETS = ['demo-app-secret', 'demo-password', 'demo-service-secret'];
+/** The scope the demo's mail auth object asks for: its token requests, not the examples'. */
+const MAIL_SCOPE = 'mail.send';
 
 describe('npm start: the demo', function () {
   this.timeout(240_000);
   const ex1 = example('01');
   const ex2 = example('02');
   const ex3 = example('03');
+  const ex4 = example('04');
+  const mailFlow = mailOAuthFlow();
   let userDir: string;
   let ports: {
     PORT: number;
@@ -220,7 +287,7 @@ describe('npm start: the demo', function () {
 
   after(() => fs.rmSync(userDir, { recursive: true, force: true }));
 
-  it('first start: deploys the examples, gets tokens, calls the API, retries once on 401, mails reminders; Ctrl-C stops everything', async () => {
+  it('first start: deploys the examples and the demo mail flow, gets tokens, calls the API, retries once on 401, mails reminders (one sent with an OAuth token over XOAUTH2); Ctrl-C stops everything', async () => {
     const demo = (running = await startDemo(env));
     const out = demo.output();
     expect(out, out).to.contain('Press Ctrl-C to stop.');
@@ -235,19 +302,42 @@ describe('npm start: the demo', function () {
     // Every node of every example is deployed, pointing at the demo servers' ports.
     const flows = await json<FlowNode[]>(`${nodeRed}/flows`);
     const ids = flows.map((n) => n.id);
-    for (const n of [...ex1, ...ex2, ...ex3]) expect(ids).to.include(n.id);
+    for (const n of [...ex1, ...ex2, ...ex3, ...mailFlow]) expect(ids).to.include(n.id);
     const objects = flows.filter((n) => n.type === 'auth-object');
-    expect(objects.map((n) => n.tokenUrl)).to.deep.equal([`${authUrl}/token`, `${authUrl}/token`]);
+    expect(objects.map((n) => n.tokenUrl)).to.deep.equal(
+      Array(3).fill(`${authUrl}/token`),
+      'the examples 01 and 02 and the demo mail flow',
+    );
+    const ofType = (list: FlowNode[], type: string) => list.find((n) => n.type === type)!;
+    const mailObject = ofType(mailFlow, 'auth-object');
+    const exampleObjects = objects.filter((o) => o.id !== mailObject.id);
     const requests = flows.filter((n) => n.type === 'http request');
     expect(requests.map((n) => n.url)).to.deep.equal([
       `${authUrl}/api/hello`,
       `${authUrl}/api/hello`,
     ]);
-    expect(flows.find((n) => n.type === 'e-mail')!.port).to.equal(String(ports.DEMO_SMTP_PORT));
-    // The demo's expiry check checks the demo's auth objects only.
-    expect(flows.find((n) => n.type === 'auth-expiry-check')!.authObjects).to.deep.equal(
-      objects.map((o) => o.id),
+    const mailers = flows.filter((n) => n.type === 'e-mail');
+    expect(mailers.map((n) => n.port)).to.deep.equal(Array(2).fill(String(ports.DEMO_SMTP_PORT)));
+    // The example's expiry check checks the examples' auth objects only, the demo mail
+    // flow's check its own auth object only.
+    const checks = new Map(
+      flows.filter((n) => n.type === 'auth-expiry-check').map((n) => [n.id, n.authObjects]),
     );
+    expect(checks.get(ofType(ex3, 'auth-expiry-check').id)).to.deep.equal(
+      exampleObjects.map((o) => o.id),
+    );
+    expect(checks.get(ofType(mailFlow, 'auth-expiry-check').id)).to.deep.equal([mailObject.id]);
+    expect(checks.size).to.equal(2);
+    // The demo mail flow is example 04 with local servers: the same mail settings.
+    const pick = (n: FlowNode, keys: string[]) => Object.fromEntries(keys.map((k) => [k, n[k]]));
+    const mailKeys = ['authtype', 'saslformat', 'token'];
+    expect(pick(ofType(mailFlow, 'e-mail'), mailKeys)).to.deep.equal(
+      pick(ofType(ex4, 'e-mail'), mailKeys),
+    );
+    expect(pick(ofType(mailFlow, 'auth-get-token'), ['property', 'setHeader'])).to.deep.equal(
+      pick(ofType(ex4, 'auth-get-token'), ['property', 'setHeader']),
+    );
+    expect(ofType(mailFlow, 'e-mail')).to.include({ authtype: 'XOAUTH2', saslformat: false });
     for (const o of objects) {
       const creds = await json<Record<string, unknown>>(
         `${nodeRed}/credentials/auth-object/${o.id}`,
@@ -265,8 +355,11 @@ describe('npm start: the demo', function () {
       const s = await json<Stats>(`${authUrl}/demo/stats`);
       return s.apiRequests.length >= 2 ? s : undefined;
     });
+    // The examples' token requests; the demo mail flow's (scope mail.send) come on their own.
     const rows = (s: Stats) =>
-      s.tokenRequests.map((r) => [r.grantType, r.clientId, r.username ?? '', r.status]);
+      s.tokenRequests
+        .filter((r) => r.scope !== MAIL_SCOPE)
+        .map((r) => [r.grantType, r.clientId, r.username ?? '', r.status]);
     expect(rows(stats).sort()).to.deep.equal([
       ['client_credentials', 'demo-service', '', 200],
       ['password', 'demo-app', 'demo-user', 200],
@@ -292,11 +385,14 @@ describe('npm start: the demo', function () {
     expect(final.apiRequests[3]!.clientId).to.equal('demo-service');
     expect(rows(final).slice(2)).to.deep.equal([['client_credentials', 'demo-service', '', 200]]);
 
-    // The expiry example ran 5 s after deploy: reminders for 3 and 20 days, none for 90.
-    const mails = await poll('two reminders', 150, async () => {
+    // The expiry example ran 5 s after deploy: reminders for 3 and 20 days, none for 90,
+    // without a login; the demo mail flow's check too: one reminder, sent with XOAUTH2.
+    const all = await poll('three reminders', 150, async () => {
       const m = await json<Mail[]>(`${inboxUrl}/api/mails`);
-      return m.length >= 2 ? m : undefined;
+      return m.length >= 3 ? m : undefined;
     });
+    expect(all).to.have.length(3);
+    const mails = all.filter((m) => m.auth === null);
     expect(mails.map((m) => [m.to, m.subject]).sort()).to.deep.equal([
       [
         ['app-owner@example.com'],
@@ -307,7 +403,44 @@ describe('npm start: the demo', function () {
         `[critical] Demo service (client credentials): client secret expires in 3 days (${localDate(3)})`,
       ],
     ]);
-    expect(mails[0]!.from).to.equal('node-red@localhost');
+    expect(mails.map((m) => m.from)).to.deep.equal(Array(2).fill('node-red@localhost'));
+
+    // The reminder mailed with an OAuth token: the e-mail node logged in with XOAUTH2 as
+    // the mailbox, with an access token the demo auth server issued to the mail object.
+    const oauthMails = all.filter((m) => m.auth !== null);
+    expect(oauthMails).to.have.length(1);
+    const oauthMail = oauthMails[0]!;
+    expect([oauthMail.to, oauthMail.subject, oauthMail.from]).to.deep.equal([
+      ['mail-owner@example.com'],
+      `[critical] Demo mail account (client credentials): client secret expires in 5 days (${localDate(5)})`,
+      'reminders@demo.local',
+    ]);
+    expect(oauthMail.auth).to.deep.include({
+      method: 'XOAUTH2',
+      user: 'reminders@demo.local',
+      clientId: 'demo-service',
+      scope: MAIL_SCOPE,
+    });
+    const issued = (await json<Stats>(`${authUrl}/demo/stats`)).tokenRequests.filter(
+      (r) => r.scope === MAIL_SCOPE,
+    );
+    expect(
+      issued.map((r) => [r.grantType, r.clientId, r.status, r.tokenId]),
+      'one token for the mail object, the one the mail logged in with',
+    ).to.deep.equal([['client_credentials', 'demo-service', 200, oauthMail.auth!.tokenId]]);
+    // No Authorization header and no token in any mail: the demo's tokens start with demo-at-.
+    for (const m of all) {
+      expect(m.raw, m.subject).to.not.match(/^authorization:/im);
+      expect(m.raw, m.subject).to.not.match(/demo-at-|bearer/i);
+    }
+    expect(oauthMail.raw).to.contain('Subject: [critical] Demo mail account');
+    // The inbox offers XOAUTH2 and refuses a token the demo auth server did not issue.
+    const bogus = await smtpLogin(ports.DEMO_SMTP_PORT, 'reminders@demo.local', 'demo-at-bogus');
+    expect(bogus.ehlo).to.match(/^250[- ]AUTH XOAUTH2\r?$/m);
+    expect(bogus.code).to.equal(535);
+    const firstPage = await (await fetch(inboxUrl)).text();
+    expect(firstPage).to.contain('XOAUTH2 as reminders@demo.local');
+    expect(firstPage).to.contain('no login');
 
     // A user's edits: the password grant object gets an expiry that has passed, and an
     // auth object of the user's own, expired too, is added. Clicking the expiry example's
@@ -358,7 +491,7 @@ describe('npm start: the demo', function () {
     const inbox = await json<Mail[]>(`${inboxUrl}/api/mails`);
     expect(inbox.map((m) => m.subject).filter((s) => s === expired)).to.have.length(1);
     expect(inbox.map((m) => m.subject).filter((s) => s.includes("user's own"))).to.deep.equal([]);
-    expect(inbox.map((m) => m.subject)).to.have.length(3);
+    expect(inbox.map((m) => m.subject)).to.have.length(4);
     const page = await (await fetch(inboxUrl)).text();
     expect(page).to.contain('client certificate expired on');
 

@@ -12,19 +12,32 @@ import { SMTPServer } from 'smtp-server';
 
 const cache = path.resolve(__dirname, '../../test-output/cache/email');
 
-/** Path of node-red-node-email 5, installed once into a cache folder. */
-export function emailNodePackage(): string {
-  const dir = path.join(cache, 'node_modules', 'node-red-node-email');
+/** Path of package `name` (`spec` e.g. `name@5`), installed once into a cache folder. */
+function cachedPackage(folder: string, name: string, spec: string): string {
+  const base = path.join(cache, '..', folder);
+  const dir = path.join(base, 'node_modules', name);
   if (!fs.existsSync(path.join(dir, 'package.json'))) {
-    fs.mkdirSync(cache, { recursive: true });
-    fs.writeFileSync(path.join(cache, 'package.json'), '{"private":true}\n');
-    execFileSync(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', 'node-red-node-email@5'],
-      { cwd: cache, stdio: 'inherit' },
-    );
+    fs.mkdirSync(base, { recursive: true });
+    fs.writeFileSync(path.join(base, 'package.json'), '{"private":true}\n');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], {
+      cwd: base,
+      stdio: 'inherit',
+    });
   }
   return dir;
+}
+
+/** Path of node-red-node-email 5, installed once into a cache folder. */
+export function emailNodePackage(): string {
+  return cachedPackage('email', 'node-red-node-email', 'node-red-node-email@5');
+}
+
+/**
+ * Path of hoodiecrow-imap 2, a scriptable IMAP server for client tests with an XOAUTH2
+ * plugin, installed once into a cache folder (a test-time tool, not a dependency).
+ */
+export function hoodiecrowPackage(): string {
+  return cachedPackage('hoodiecrow', 'hoodiecrow-imap', 'hoodiecrow-imap@2');
 }
 
 /** Links the e-mail node into a Node-RED user folder. */
@@ -60,19 +73,50 @@ export function emailNode(port: number, tab = 'tab'): Record<string, unknown> {
 export interface MailServer {
   port: number;
   mails: ParsedMail[];
+  /** each mail as it came over the wire, headers and body, in order of arrival */
+  raw: string[];
+  /** every XOAUTH2 login: the user, the token and whether it was accepted */
+  logins: { user: string; token: string; ok: boolean }[];
   /** Resolves once at least `n` mails arrived; fails after 20 s, naming what came. */
   received(n: number): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startMailServer(): Promise<MailServer> {
+/**
+ * An SMTP server on 127.0.0.1 that takes every mail without login, or, with `xoauth2`,
+ * only after an XOAUTH2 login (RFC 7628 style, as Gmail and Microsoft 365 do it) whose
+ * access token `xoauth2(user, token)` accepts.
+ */
+export async function startMailServer(
+  opts: { xoauth2?: (user: string, token: string) => boolean } = {},
+): Promise<MailServer> {
   const mails: ParsedMail[] = [];
+  const raw: string[] = [];
+  const logins: MailServer['logins'] = [];
   const waiters: (() => void)[] = [];
+  const check = opts.xoauth2;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    ...(check
+      ? {
+          authMethods: ['XOAUTH2'],
+          authOptional: false,
+          allowInsecureAuth: true,
+          disabledCommands: ['STARTTLS'],
+          onAuth(auth, _session, callback) {
+            const user = auth.username ?? '';
+            const token = auth.accessToken ?? '';
+            const ok = auth.method === 'XOAUTH2' && check(user, token);
+            logins.push({ user, token, ok });
+            if (ok) callback(null, { user });
+            else callback(null, { data: { status: '401', schemes: 'bearer' } });
+          },
+        }
+      : { authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'] }),
     logger: false,
     onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => raw.push(Buffer.concat(chunks).toString('utf8')));
       simpleParser(stream)
         .then((mail) => {
           mails.push(mail);
@@ -87,6 +131,8 @@ export async function startMailServer(): Promise<MailServer> {
   return {
     port,
     mails,
+    raw,
+    logins,
     received: async (n) => {
       const deadline = Date.now() + 20_000;
       while (mails.length < n) {

@@ -91,6 +91,7 @@ export const catchCopiesCode = Number(nodeRedVersion.split('.')[0]) >= 4;
 export const coreNodes = {
   tls: requireFromNodeRed('@node-red/nodes/core/network/05-tls.js'),
   proxy: requireFromNodeRed('@node-red/nodes/core/network/06-httpproxy.js'),
+  link: requireFromNodeRed('@node-red/nodes/core/common/60-link.js'),
 };
 
 export async function load(

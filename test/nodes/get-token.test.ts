@@ -1,7 +1,16 @@
 import { expect } from 'chai';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
-import { emitted, expectNoSecrets, flowOf, helper, load, type Loaded } from '../helpers/runtime';
+import {
+  coreNodes,
+  emitted,
+  expectNoSecrets,
+  flowOf,
+  helper,
+  load,
+  type Loaded,
+} from '../helpers/runtime';
 import { leaks } from '../helpers/secret-forms';
 
 const conf = DEMO.confidential;
@@ -9,6 +18,19 @@ const user = DEMO.user;
 const passwordCreds = { auth: { ...conf, ...user } };
 const ccCreds = { auth: { ...conf } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Stand-ins for the e-mail and http request nodes, and a node that passes messages on. */
+function stubNodes(RED: NodeAPI) {
+  for (const type of ['e-mail', 'http request', 'stub']) {
+    RED.nodes.registerType(type, function (this: Node, n: NodeDef) {
+      RED.nodes.createNode(this, n);
+      this.on('input', (msg, send, done) => {
+        send(msg);
+        done();
+      });
+    });
+  }
+}
 type Token = {
   access_token: string;
   token_type: string;
@@ -124,6 +146,50 @@ describe('get token with a real authorization server', function () {
     loaded.send();
     await loaded.settled(1);
     expect(loaded.out[0]).to.not.have.property('headers');
+  });
+
+  it('sets no Authorization header on a route to an e-mail node and removes a stale one, and says so once', async () => {
+    // get → out (helper) and get → fn → link out → link in → e-mail: the e-mail node
+    // would mail msg.headers.
+    const flow = flowOf(
+      { grantType: 'client_credentials', tokenUrl: server.tokenUrl },
+      { wires: [['out', 'fn']] },
+    );
+    flow.push(
+      { id: 'fn', type: 'stub', z: 'tab', x: 300, y: 300, wires: [['lo']] },
+      { id: 'lo', type: 'link out', z: 'tab', x: 400, y: 300, links: ['li'], wires: [] },
+      { id: 'li', type: 'link in', z: 'tab', x: 100, y: 400, links: ['lo'], wires: [['mail']] },
+      { id: 'mail', type: 'e-mail', z: 'tab', x: 300, y: 400, wires: [] },
+    );
+    loaded = await load(flow, ccCreds, [stubNodes, coreNodes.link]);
+    loaded.send({ headers: { 'x-keep': '1', AUTHORIZATION: 'Bearer stale', authorization: 'x' } });
+    loaded.send();
+    await loaded.settled(2);
+    expect(loaded.out[0]!.headers).to.deep.equal({ 'x-keep': '1' });
+    expect(loaded.out[1]).to.not.have.property('headers');
+    expect((loaded.out[0]!.token as Token).access_token).to.equal(server.issuedAccessTokens[0]);
+    const warnings = emitted(loaded)
+      .split('\n')
+      .filter((l) => l.includes('warnings.mailRoute'));
+    expect(warnings, 'one warning at deploy').to.have.length(1);
+  });
+
+  it('sets the header when an http request node stands between it and an e-mail node', async () => {
+    const flow = flowOf(
+      { grantType: 'client_credentials', tokenUrl: server.tokenUrl },
+      { wires: [['out', 'req']] },
+    );
+    flow.push(
+      { id: 'req', type: 'http request', z: 'tab', x: 300, y: 300, wires: [['mail']] },
+      { id: 'mail', type: 'e-mail', z: 'tab', x: 500, y: 300, wires: [] },
+    );
+    loaded = await load(flow, ccCreds, [stubNodes]);
+    loaded.send();
+    await loaded.settled(1);
+    expect(loaded.out[0]!.headers).to.deep.equal({
+      Authorization: `Bearer ${server.issuedAccessTokens[0]}`,
+    });
+    expect(emitted(loaded)).to.not.contain('warnings.mailRoute');
   });
 
   it('refreshes with the refresh token at the refresh URL and keeps the rotated one', async () => {

@@ -1,0 +1,60 @@
+/**
+ * Whether a message a node sends can reach an `e-mail` node. The e-mail node copies
+ * `msg.headers` into the mail, so a bearer token in `msg.headers.Authorization` would be
+ * mailed to every recipient. An `http request` node replaces `msg.headers` with its
+ * response's headers, so a path through one does not count. Browser-safe: the runtime
+ * walks the deployed nodes, the editor the nodes on its canvas.
+ */
+
+/** What the walk needs of a node: its type and, per output, the ids it is wired to. */
+export interface WiredNode {
+  type: string;
+  wires?: unknown;
+}
+
+/** Node types that mail `msg.headers`. */
+export const MAIL_TYPES: readonly string[] = ['e-mail'];
+/** Node types that replace `msg.headers` before anything goes further. */
+export const HEADER_RESET_TYPES: readonly string[] = ['http request'];
+/** Nodes visited at most; a larger graph counts as reaching mail (the safe answer). */
+export const WALK_LIMIT = 2000;
+
+function targets(wires: unknown): string[] {
+  if (!Array.isArray(wires)) return [];
+  return wires.flatMap((out: unknown) =>
+    Array.isArray(out) ? out.filter((id): id is string => typeof id === 'string') : [],
+  );
+}
+
+/**
+ * True when a node of `MAIL_TYPES` can be reached from `wires` (the outputs of the
+ * start node) without passing a node of `HEADER_RESET_TYPES`. `lookup` returns the node
+ * with that id, or undefined (a node that is not there ends that path).
+ */
+export function reachesMail(
+  wires: unknown,
+  lookup: (id: string) => WiredNode | undefined | null,
+  limit = WALK_LIMIT,
+): boolean {
+  const seen = new Set<string>();
+  const queue = targets(wires);
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (seen.size > limit) return true;
+    const node = lookup(id);
+    if (!node) continue;
+    if (MAIL_TYPES.includes(node.type)) return true;
+    if (HEADER_RESET_TYPES.includes(node.type)) continue;
+    queue.push(...targets(node.wires));
+  }
+  return false;
+}
+
+/** Removes every `authorization` header, in any casing, from `headers`. */
+export function dropAuthorization(headers: unknown): void {
+  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return;
+  const h = headers as Record<string, unknown>;
+  for (const k of Object.keys(h)) if (k.toLowerCase() === 'authorization') delete h[k];
+}
