@@ -19,6 +19,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** `min / median / max` of a figure's repeats, for the table's note. */
+export function spread(xs: readonly number[], digits = 2): string {
+  if (xs.length === 0) return 'no repeats';
+  return `min/median/max ${[Math.min(...xs), median(xs), Math.max(...xs)].map((x) => round(x, digits)).join(' / ')}`;
+}
+
 /** Nearest-rank percentile (p in 0..100) of `xs`, which it sorts in place. */
 export function percentile(xs: Float64Array | number[], p: number): number {
   if (xs.length === 0) return NaN;

@@ -1,8 +1,16 @@
 /**
  * Owns one authentication object's token: cache, single flight, background
- * refresh ahead of expiry, refresh-token use with fallback to the full grant,
- * retries of transient failures, and a pause after permanent failures so a
- * wrong password is not tried again and again (accounts get locked).
+ * refresh ahead of expiry while the object is in use, refresh-token use with
+ * fallback to the full grant, retries of transient failures, and a pause after
+ * permanent failures so a wrong password is not tried again and again (accounts
+ * get locked).
+ *
+ * Token requests in proportion to use: a token is renewed ahead of its expiry only
+ * when a message took it from the cache since it arrived (or since the last renewal
+ * attempt started); the messages that waited for a token do not count, they are what
+ * it was fetched for. A token nobody took lapses: at the end of its usable life the
+ * state becomes `lapsed` and the next message fetches a new one (one round trip, once).
+ * So after the last use there is at most one renewal, then none.
  */
 import { authenticate } from './client-assertion';
 import type { Settings } from './config';
@@ -16,6 +24,15 @@ import { processTokenResponse, type TokenSet } from './token-response';
 
 export interface Clock {
   now(): number;
+  /**
+   * Runs `fn` after `ms` of this clock's time; the manager's only timers (renewal, lapse,
+   * retry backoff). Without it, the system's timers (unref'd), which suits `Date.now`.
+   */
+  setTimer?(fn: () => void, ms: number): Timer;
+}
+
+export interface Timer {
+  cancel(): void;
 }
 
 export interface RetryPolicy {
@@ -44,7 +61,10 @@ export interface AccessToken {
 }
 
 export type ManagerState =
+  /** No token yet. */
   | { state: 'idle' }
+  /** The last token ran out unused: no renewal; the next message fetches one. */
+  | { state: 'lapsed'; expiresAt: number }
   | { state: 'requesting' }
   | { state: 'refreshing'; expiresAt: number }
   | { state: 'valid'; expiresAt: number }
@@ -71,6 +91,12 @@ interface Cached {
 
 const systemClock: Clock = { now: () => Date.now() };
 
+function systemTimer(fn: () => void, ms: number): Timer {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return { cancel: () => clearTimeout(t) };
+}
+
 export class TokenManager {
   /** HTTP attempts made, for tests and benchmarks. */
   requests = 0;
@@ -90,13 +116,18 @@ export class TokenManager {
   private inflight: Promise<AccessToken> | undefined;
   private paused: { error: AuthError; until: number } | undefined;
   private nextBackgroundAt = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** A message took the cached token since it arrived or since the last renewal started. */
+  private used = false;
+  private timer: Timer | undefined;
+  private readonly setTimer: (fn: () => void, ms: number) => Timer;
   private closed = false;
 
   constructor(opts: TokenManagerOptions) {
     this.s = opts.settings;
     this.transport = opts.transport;
     this.clock = opts.clock ?? systemClock;
+    const clock = this.clock;
+    this.setTimer = clock.setTimer ? (fn, ms) => clock.setTimer!(fn, ms) : systemTimer;
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.random = opts.random ?? Math.random;
     this.onState = opts.onState ?? (() => {});
@@ -156,14 +187,15 @@ export class TokenManager {
   }
 
   /**
-   * The cached token when it is still usable, without waiting; starts a
-   * background refresh when one is due. The fast path for every message.
+   * The cached token when it is still usable, without waiting; marks the object in
+   * use, and starts a background refresh when one is due. The fast path for every message.
    */
   current(): AccessToken | undefined {
     const t = this.token;
     if (!t) return undefined;
     const now = this.clock.now();
     if (now >= t.usableUntil) return undefined;
+    this.used = true;
     if (now >= t.refreshAt && !this.inflight && now >= this.nextBackgroundAt) {
       this.background();
     }
@@ -190,7 +222,7 @@ export class TokenManager {
   close(): void {
     this.closed = true;
     this.abort.abort();
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.transport.close();
   }
@@ -207,6 +239,8 @@ export class TokenManager {
 
   private background(): void {
     if (this.paused && this.clock.now() < this.paused.until) return;
+    // Use from here on is what a further renewal (a retry) needs.
+    this.used = false;
     // Errors are reported through onState; a failed background refresh keeps the current token.
     this.start().catch(() => {});
   }
@@ -315,10 +349,10 @@ export class TokenManager {
     return new Promise((resolve, reject) => {
       const signal = this.abort.signal;
       const done = () => {
-        clearTimeout(t);
+        t.cancel();
         reject(closedError());
       };
-      const t = setTimeout(() => {
+      const t = this.setTimer(() => {
         signal.removeEventListener('abort', done);
         resolve();
       }, ms);
@@ -343,20 +377,45 @@ export class TokenManager {
     this.token = { pub, refreshAt: set.expiresAt - lead, usableUntil: set.expiresAt - skew };
     this.paused = undefined;
     this.nextBackgroundAt = 0;
+    this.used = false;
     this.schedule(this.token.refreshAt);
     this.onState({ state: 'valid', expiresAt: set.expiresAt });
     return pub;
   }
 
+  /**
+   * At `at` (refresh time, or a retry while the token is valid): renew when the token
+   * was used, otherwise let it lapse at the end of its usable life.
+   */
   private schedule(at: number): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.setAlarm(at, () => {
+      const t = this.token;
+      if (!t || this.inflight) return;
+      if (this.used) this.background();
+      else this.setAlarm(t.usableUntil, () => this.lapse(t));
+    });
+  }
+
+  /** The token ran out unused: drop it and say so; the next message fetches a new one. */
+  private lapse(t: Cached): void {
+    if (this.token !== t || this.inflight) return;
+    this.token = undefined;
+    this.nextBackgroundAt = 0;
+    this.onState({ state: 'lapsed', expiresAt: t.pub.expiresAtMs });
+  }
+
+  private setAlarm(at: number, fn: () => void): void {
+    this.timer?.cancel();
+    this.timer = undefined;
     if (this.closed) return;
-    const delay = Math.max(0, at - this.clock.now());
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (!this.closed && this.token && !this.inflight) this.background();
-    }, delay);
-    this.timer.unref();
+    const timer = this.setTimer(
+      () => {
+        if (this.timer === timer) this.timer = undefined;
+        if (!this.closed) fn();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
+    this.timer = timer;
   }
 }
 

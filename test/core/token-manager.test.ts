@@ -5,6 +5,7 @@ import type { Transport } from '../../nodes/core/http';
 import type { TokenRequest } from '../../nodes/core/token-request';
 import type { HttpResponse } from '../../nodes/core/token-response';
 import { TokenManager, type ManagerState } from '../../nodes/core/token-manager';
+import { fakeClock, type FakeClock } from './fake-clock';
 
 type Reply = HttpResponse | AuthError | ((req: TokenRequest) => HttpResponse | AuthError);
 
@@ -78,13 +79,15 @@ describe('token manager', () => {
     expect(t.authorization).to.equal('Bearer A');
   });
 
-  it('refreshes in the background before expiry and keeps handing out the current token', async () => {
+  it('refreshes a used token in the background before expiry and keeps handing out the current token', async () => {
     const s = scripted(
       [ok({ access_token: 'A', expires_in: 1 }), ok({ access_token: 'B', expires_in: 60 })],
       50,
     );
     const m = make(new TokenManager({ settings: settings(), transport: s.transport }));
     expect((await m.getToken()).access_token).to.equal('A');
+    // In use: a message takes it from the cache (an unused token lapses, see below).
+    expect(m.current()?.access_token).to.equal('A');
     // refreshBefore 60 s is capped at half of the 1 s lifetime: refresh starts at 0.5 s.
     await sleep(520);
     expect(s.requests).to.have.length(2);
@@ -194,6 +197,7 @@ describe('token manager', () => {
       }),
     );
     await m.getToken();
+    m.current();
     await sleep(1100);
     expect(s.requests.length).to.be.at.least(2);
     expect(m.current()?.access_token).to.equal('A');
@@ -208,4 +212,195 @@ describe('token manager', () => {
     expect(s.isClosed()).to.equal(true);
     expect(await m.getToken().catch((e: AuthError) => e.code)).to.equal('CLOSED');
   });
+});
+
+/**
+ * A transport on simulated time: each request is answered `delayMs` of the fake clock
+ * later by `reply(n)` (n counts from 1). Records each request's time and form, and how
+ * many were in flight at once.
+ */
+function simulated(
+  clock: FakeClock,
+  reply: (n: number) => HttpResponse | AuthError = (n) =>
+    ok({ access_token: `T${n}`, expires_in: 60, refresh_token: `R${n}` }),
+  delayMs = 50,
+) {
+  const requests: { at: number; grant: string | undefined }[] = [];
+  let inflight = 0;
+  let maxInflight = 0;
+  const transport: Transport = {
+    send(req, _timeout, signal) {
+      requests.push({ at: clock.now(), grant: bodyOf(req).grant_type });
+      const v = reply(requests.length);
+      maxInflight = Math.max(maxInflight, ++inflight);
+      return new Promise((resolve, reject) => {
+        const abort = () => {
+          timer.cancel();
+          inflight--;
+          reject(new AuthError('closed', 'CLOSED', 'closed'));
+        };
+        const timer = clock.setTimer(() => {
+          signal.removeEventListener('abort', abort);
+          inflight--;
+          if (v instanceof AuthError) reject(v);
+          else resolve(v);
+        }, delayMs);
+        signal.addEventListener('abort', abort, { once: true });
+      });
+    },
+    close() {},
+  };
+  return { transport, requests, maxInflight: () => maxInflight };
+}
+
+describe('token manager: token requests in proportion to use', () => {
+  const LIFETIME = 60_000;
+  let managers: TokenManager[] = [];
+  afterEach(() => {
+    for (const m of managers) m.close();
+    managers = [];
+  });
+
+  /** A manager on a fake clock; `message()` does what get token does, counting waits. */
+  function setup(opts: { reply?: (n: number) => HttpResponse | AuthError; delayMs?: number } = {}) {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(clock, opts.reply, opts.delayMs);
+    const states: ManagerState[] = [];
+    const m = new TokenManager({
+      settings: settings(),
+      transport: s.transport,
+      clock,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      onState: (st) => states.push(st),
+    });
+    managers.push(m);
+    let waited = 0;
+    const failed: AuthError[] = [];
+    const message = () => {
+      if (m.current()) return;
+      waited++;
+      m.getToken().catch((e: AuthError) => failed.push(e));
+    };
+    /** A message every `everyMs` until `untilMs` after the start (simulated). */
+    const steady = async (everyMs: number, untilMs: number) => {
+      while (clock.now() + everyMs <= t0 + untilMs) {
+        await clock.advance(everyMs);
+        message();
+      }
+    };
+    return { clock, t0, s, m, states, message, steady, waits: () => waited, failed };
+  }
+
+  it('after the last use renews at most once, then nothing for one, two and ten lifetimes', async () => {
+    const { clock, s, states, message, steady, waits, failed } = setup();
+    message();
+    await steady(1000, 2 * LIFETIME);
+    const atLastUse = s.requests.length;
+    await clock.advance(LIFETIME);
+    const one = s.requests.length;
+    await clock.advance(LIFETIME);
+    const two = s.requests.length;
+    await clock.advance(8 * LIFETIME);
+    const ten = s.requests.length;
+    expect(one - atLastUse).to.be.at.most(1);
+    expect(two).to.equal(one);
+    expect(ten).to.equal(one);
+    // The token ran out unused: the state says so, and not even a timer is left.
+    expect(states.at(-1)?.state).to.equal('lapsed');
+    expect(clock.pending()).to.equal(0);
+    expect(waits()).to.equal(1);
+    expect(failed).to.have.length(0);
+  });
+
+  it('lets a token only the waiting message took lapse without renewing it', async () => {
+    const { clock, s, m, states, message, waits } = setup();
+    message();
+    await clock.advance(10 * LIFETIME);
+    expect(s.requests).to.have.length(1);
+    expect(waits()).to.equal(1);
+    const expiresAt = (states.find((x) => x.state === 'valid') as { expiresAt: number }).expiresAt;
+    expect(states.at(-1)).to.deep.equal({ state: 'lapsed', expiresAt });
+    expect(m.current()).to.equal(undefined);
+    expect(clock.pending()).to.equal(0);
+  });
+
+  it('used again after a lapse: one request, refresh token first, and the message waits once', async () => {
+    const { clock, s, m, states, message, steady, waits, t0 } = setup();
+    message();
+    await clock.advance(10 * LIFETIME);
+    expect(states.at(-1)?.state).to.equal('lapsed');
+    message();
+    expect(waits()).to.equal(2);
+    expect(states.at(-1)?.state).to.equal('requesting');
+    await steady(100, 10 * LIFETIME + 20_000);
+    expect(waits()).to.equal(2);
+    expect(s.requests.map((r) => r.grant)).to.deep.equal(['password', 'refresh_token']);
+    expect(m.current()?.access_token).to.equal('T2');
+    expect(clock.now() - t0).to.equal(10 * LIFETIME + 20_000);
+  });
+
+  it('a steady user never waits at the expiry boundary, one request in flight at a time', async () => {
+    const { s, message, steady, waits, failed } = setup();
+    message();
+    await steady(100, 10 * LIFETIME);
+    // Lead: refreshBefore (60 s) capped at half the lifetime, so one renewal every 30 s
+    // and a round trip (50 ms): 600 s / 30.05 s.
+    expect(s.requests.length).to.be.within(20, 21);
+    expect(waits()).to.equal(1);
+    expect(s.maxInflight()).to.equal(1);
+    expect(failed).to.have.length(0);
+    expect(new Set(s.requests.slice(1).map((r) => r.grant))).to.deep.equal(
+      new Set(['refresh_token']),
+    );
+  });
+
+  it('a background refresh in flight when the last user leaves completes, and is the last', async () => {
+    // A slow server: the renewal started at 32 s is answered at 34 s.
+    const { clock, t0, s, m, states, message } = setup({ delayMs: 2000 });
+    message();
+    await clock.advanceTo(t0 + 10_000);
+    message();
+    await clock.advanceTo(t0 + 32_500);
+    expect(s.requests).to.have.length(2);
+    // The last message, while the renewal is in flight.
+    message();
+    await clock.advanceTo(t0 + 40_000);
+    const kept = states.at(-1);
+    expect(kept).to.deep.equal({ state: 'valid', expiresAt: t0 + 32_000 + 2000 + LIFETIME });
+    await clock.advance(10 * LIFETIME);
+    expect(s.requests).to.have.length(2);
+    expect(states.at(-1)).to.deep.equal({ state: 'lapsed', expiresAt: t0 + 94_000 });
+    expect(m.current()).to.equal(undefined);
+    expect(clock.pending()).to.equal(0);
+  });
+
+  for (const usedAgain of [true, false]) {
+    it(`retries a renewal that failed during an outage ${usedAgain ? 'while the token is used' : 'not at all when it is no longer used'}`, async () => {
+      const { clock, t0, s, states, message, steady, waits } = setup({
+        reply: (n) =>
+          n === 2
+            ? fail(503)
+            : ok({ access_token: `T${n}`, expires_in: 60, refresh_token: `R${n}` }),
+      });
+      message();
+      await steady(1000, 30_000);
+      await clock.advanceTo(t0 + 31_000);
+      // The renewal at 30.05 s failed; the token is valid until 60.05 s.
+      expect(s.requests).to.have.length(2);
+      expect(states.at(-1)).to.include({ state: 'error', expiresAt: t0 + 50 + LIFETIME });
+      if (usedAgain) await steady(1000, 50_000);
+      await clock.advanceTo(t0 + 10 * LIFETIME);
+      if (usedAgain) {
+        // Retried at 42.6 s (half the usable life left), while messages kept taking the token.
+        expect(s.requests).to.have.length(4);
+        expect(s.requests[2]!.at - t0).to.be.within(42_000, 43_000);
+        expect(waits()).to.equal(1);
+      } else {
+        expect(s.requests).to.have.length(2);
+        expect(states.at(-1)?.state).to.equal('lapsed');
+      }
+      expect(clock.pending()).to.equal(0);
+    });
+  }
 });

@@ -83,16 +83,19 @@ describe('get token under load', function () {
   it('hands the current token to a burst during a background refresh, with no second request', async () => {
     const { l, states } = await start(2);
     server.setLatency(500);
+    // In use: a message takes the cached token (an unused one is not renewed).
+    l.send();
+    await l.settled(2);
     // The refresh starts at half the lifetime, ahead of expiry.
     await until(() => states.some((s) => s.state === 'refreshing'), 5_000);
     for (let i = 0; i < 500; i++) l.send({ payload: i });
-    await l.settled(501);
+    await l.settled(502);
     expect(l.errors).to.have.length(0);
     expect(new Set(l.out.map(tokenOf))).to.deep.equal(new Set([tokenOf(l.out[0]!)]));
     await until(() => states.at(-1)!.state === 'valid', 5_000);
     expect(server.requests).to.have.length(2);
     l.send();
-    await l.settled(502);
+    await l.settled(503);
     expect(tokenOf(l.out.at(-1)!)).to.not.equal(tokenOf(l.out[0]!));
     expect(server.requests).to.have.length(2);
   });
