@@ -55,9 +55,16 @@ describe('get token under load', function () {
     const { l, auth, states } = await start(3);
     const before = server.requests.length;
     server.failNext(1_000_000, 503);
-    // Send while the object still hands out its token (bounded: the token lasts 3 s).
+    // Send while the object still hands out its token (bounded: the token lasts 3 s), and
+    // stop half a second before it expires: a message sent at the very end would reach the
+    // node after the token stopped being handed out (0.3 s before expiry), and wait for the
+    // failing refresh instead.
+    const usable = () => {
+      const t = auth.current();
+      return t !== undefined && t.expiresAtMs - Date.now() > 500;
+    };
     let sent = 1;
-    for (let i = 0; i < 400 && auth.current(); i++) {
+    for (let i = 0; i < 400 && usable(); i++) {
       l.send({ payload: i });
       sent++;
       await sleep(20);
