@@ -9,10 +9,9 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
 import type { NodeAPI, NodeDef } from 'node-red';
-import type { AuthObjectNode } from './auth-object-api';
 import { exceeds } from './core/bounded';
 import { validateSettings, type Credentials } from './core/config';
-import { AuthError, ConfigError } from './core/errors';
+import { AuthError, CODES, ConfigError } from './core/errors';
 import { runCheck } from './core/expiry-report';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
@@ -25,7 +24,7 @@ import {
   type FormValues,
 } from './core/test-form';
 import { THRESHOLDS, endpointLabel } from './core/rules';
-import type { Support } from './runtime-support';
+import { authObjects, type Support } from './runtime-support';
 
 /** A Test connection form is a few KB: anything deeper or larger is not one. */
 const BODY_BOUNDS = { maxDepth: 6, maxValues: 2000, maxChars: 64 * 1024 };
@@ -93,10 +92,8 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
   /** The deployed auth-object with this id, or undefined: no other node's credentials. */
   function deployedObject(id: unknown): DeployedObject | undefined {
     if (typeof id !== 'string' || !id) return undefined;
-    const live = RED.nodes.getNode(id) as AuthObjectNode | null;
-    if (!live || live.type !== 'auth-object' || typeof live.deployedConfig !== 'function') {
-      return undefined;
-    }
+    const live = authObjects(RED, [id])[0];
+    if (!live || typeof live.deployedConfig !== 'function') return undefined;
     let raw: NodeDef | undefined;
     RED.nodes.eachNode((n) => {
       if (n.id === id && n.type === 'auth-object') raw = n;
@@ -117,7 +114,7 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
       retryAfter: seconds,
       body: {
         ok: false,
-        code: 'RATE_LIMITED',
+        code: CODES.RATE_LIMITED,
         limit: b.name,
         message: t(
           `test.limit.${b.name}`,
@@ -132,7 +129,7 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       return {
         status: 400,
-        body: { ok: false, code: 'BAD_REQUEST', message: 'expected a JSON object' },
+        body: { ok: false, code: CODES.BAD_REQUEST, message: 'expected a JSON object' },
       };
     }
     const excess = exceeds(body, BODY_BOUNDS);
@@ -141,7 +138,7 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
         status: 413,
         body: {
           ok: false,
-          code: 'BAD_REQUEST',
+          code: CODES.BAD_REQUEST,
           message: excess === 'depth' ? 'request nested too deep' : 'request too large',
         },
       };
@@ -156,7 +153,7 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     const resolution = resolveTestForm(form, sentCreds, deployedObject(b.id));
     if (!resolution.ok) {
       const message =
-        resolution.code === 'SECRET_REQUIRED'
+        resolution.code === CODES.SECRET_REQUIRED
           ? t(
               resolution.changed.length ? 'test.secretRequired' : 'test.secretRequiredNew',
               {
@@ -254,7 +251,7 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
           if (!res.headersSent) {
             res.status(500).json({
               ok: false,
-              code: 'EUNKNOWN',
+              code: CODES.EUNKNOWN,
               message: t('errors.unknown', {}, 'test failed'),
             });
           }
@@ -269,25 +266,18 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
       try {
         res.json(expiries());
       } catch {
-        res.status(500).json({ code: 'EUNKNOWN' });
+        res.status(500).json({ code: CODES.EUNKNOWN });
       }
     },
   );
 
   function expiries() {
-    const objects: { id: string; name: string; endpoint: string }[] = [];
-    const infos = [];
-    const ids: string[] = [];
-    RED.nodes.eachNode((n) => {
-      if (n.type === 'auth-object') ids.push(n.id);
-    });
-    for (const id of ids) {
-      const live = RED.nodes.getNode(id) as AuthObjectNode | null;
-      if (!live || typeof live.expiryInfo !== 'function') continue;
-      const info = live.expiryInfo();
-      infos.push(info);
-      objects.push({ id: info.id, name: info.name, endpoint: info.endpoint ?? endpointLabel({}) });
-    }
+    const infos = authObjects(RED).map((o) => o.expiryInfo());
+    const objects = infos.map((info) => ({
+      id: info.id,
+      name: info.name,
+      endpoint: info.endpoint ?? endpointLabel({}),
+    }));
     const result = runCheck(infos, Date.now(), THRESHOLDS);
     return {
       objects,

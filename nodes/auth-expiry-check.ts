@@ -1,6 +1,5 @@
 import { Cron } from 'croner';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import type { AuthObjectNode } from './auth-object-api';
 import { ConfigError } from './core/errors';
 import {
   cachedTranslator,
@@ -12,7 +11,7 @@ import {
 } from './core/expiry-report';
 import { CHECK_NUMBERS, checkNumber } from './core/rules';
 import { formatLocal, formatTime } from './core/time';
-import { codedError } from './runtime-support';
+import { authObjects, codedError } from './runtime-support';
 
 interface ExpiryCheckDef extends NodeDef {
   authObjects?: unknown;
@@ -104,21 +103,7 @@ export = function (RED: NodeAPI) {
       });
     };
 
-    const objects = (): CheckedObject[] => {
-      let list = ids;
-      if (list.length === 0) {
-        list = [];
-        RED.nodes.eachNode((n) => {
-          if (n.type === 'auth-object') list.push(n.id);
-        });
-      }
-      const out: CheckedObject[] = [];
-      for (const id of list) {
-        const live = RED.nodes.getNode(id) as AuthObjectNode | null;
-        if (live && typeof live.expiryInfo === 'function') out.push(live.expiryInfo());
-      }
-      return out;
-    };
+    const objects = (): CheckedObject[] => authObjects(RED, ids).map((o) => o.expiryInfo());
 
     const check = (trigger?: NodeMessage) => {
       if (configError) throw configError;

@@ -1,7 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import type { AuthObjectNode } from './auth-object-api';
 import type { AccessToken, ManagerState } from './core/token-manager';
+import { CODES } from './core/errors';
 import { formatUntil } from './core/time';
+import { codedError } from './runtime-support';
 import { dropAuthorization, reachesMail, type WiredNode } from './core/mail-route';
 
 interface GetTokenDef extends NodeDef {
@@ -101,9 +103,8 @@ export = function (RED: NodeAPI) {
         if (!headers || typeof headers !== 'object' || Array.isArray(headers)) {
           headers = msg.headers = {};
         }
-        for (const k of Object.keys(headers)) {
-          if (k !== 'Authorization' && k.toLowerCase() === 'authorization') delete headers[k];
-        }
+        // One header, whatever casing the incoming one had.
+        dropAuthorization(headers);
         headers.Authorization = tok.authorization;
       }
     };
@@ -111,9 +112,7 @@ export = function (RED: NodeAPI) {
     this.on('input', (m, send, done) => {
       const msg = m as Msg;
       if (!auth) {
-        const err = new Error(t('errors.noAuth')) as Error & { code: string };
-        err.code = 'CONFIG_INVALID';
-        done(err);
+        done(codedError(t('errors.noAuth'), CODES.CONFIG_INVALID));
         return;
       }
       // Consumed, so a message that loops back does not refresh again.

@@ -4,9 +4,10 @@
  * Node-RED's own `tls-config` and `http proxy` config nodes.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { AuthObjectNode } from './auth-object-api';
 import type { RawSettings } from './core/config';
 import { clientAuthWarning as mismatchWarning } from './core/discovery';
-import { AuthError, ConfigError, adviceFor } from './core/errors';
+import { AuthError, CODES, ConfigError, adviceFor } from './core/errors';
 import type { ProxyOptions, TlsOptions, TransportOptions } from './core/http';
 import type { ClientAuthMismatch } from './core/rules';
 
@@ -46,6 +47,27 @@ export function codedError(message: string, code: string): Error & { code: strin
   return e;
 }
 
+/**
+ * The running auth objects with these ids, or every deployed one when `ids` is empty;
+ * ids that name no running auth object are left out.
+ */
+export function authObjects(RED: NodeAPI, ids: readonly string[] = []): AuthObjectNode[] {
+  const list = [...ids];
+  if (list.length === 0) {
+    RED.nodes.eachNode((n) => {
+      if (n.type === 'auth-object') list.push(n.id);
+    });
+  }
+  const out: AuthObjectNode[] = [];
+  for (const id of list) {
+    const live = RED.nodes.getNode(id) as AuthObjectNode | null;
+    if (live && live.type === 'auth-object' && typeof live.expiryInfo === 'function') {
+      out.push(live);
+    }
+  }
+  return out;
+}
+
 export function createSupport(RED: NodeAPI): Support {
   function t(key: string, params: Record<string, string | number>, fallback: string): string {
     const text = RED._(`auth-object.${key}`, params);
@@ -77,7 +99,7 @@ export function createSupport(RED: NodeAPI): Support {
   }
 
   function userError(err: unknown): Error & { code: string } {
-    return codedError(describe(err), err instanceof AuthError ? err.code : 'EUNKNOWN');
+    return codedError(describe(err), err instanceof AuthError ? err.code : CODES.EUNKNOWN);
   }
 
   function proxyOptions(node: ProxyConfigNode): ProxyOptions {

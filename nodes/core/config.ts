@@ -19,6 +19,7 @@ import {
   credentialsNeeded,
   needsClientCertificate,
   scopeTokens,
+  text,
   type AssertionAlg,
   type ClientAuthMethod,
   type GrantType,
@@ -97,10 +98,6 @@ function optionError(field: string, options: readonly string[]): ConfigError {
   return new ConfigError(field, 'option', `${field} must be one of ${options.join(', ')}`, {
     options: options.join(', '),
   });
-}
-
-function text(v: unknown): string {
-  return typeof v === 'string' ? v.trim() : '';
 }
 
 const ENDPOINT_MESSAGES = {

@@ -88,7 +88,8 @@ export function isLoopbackHost(hostname: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
-const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+/** Text as every rule reads a field: a string, trimmed; anything else is empty. */
+export const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 export type EndpointProblem = 'required' | 'url' | 'userinfo' | 'fragment' | 'insecure';
 

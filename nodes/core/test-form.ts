@@ -8,12 +8,14 @@
  *   then exactly as deploy resolved it; a value the request brings is taken as is.
  */
 import type { Credentials, RawSettings } from './config';
+import { CODES } from './errors';
 import {
   DEFAULT_CLIENT_AUTH,
   DEFAULT_GRANT,
   SECRET_CREDENTIALS,
   isWholeEnv,
   secretsNeeded,
+  text,
   type SecretCredential,
 } from './rules';
 
@@ -74,9 +76,14 @@ export type FormResolution =
       credentials: Credentials;
     }
   /** Stored secrets would be needed but may not be used: `fields` to type, `changed` why. */
-  | { ok: false; code: 'SECRET_REQUIRED'; fields: SecretCredential[]; changed: string[] }
+  | {
+      ok: false;
+      code: typeof CODES.SECRET_REQUIRED;
+      fields: SecretCredential[];
+      changed: string[];
+    }
   /** A `${NAME}` the request brings: only deploy resolves it. */
-  | { ok: false; code: 'ENV_UNRESOLVED'; field: string };
+  | { ok: false; code: typeof CODES.ENV_UNRESOLVED; field: string };
 
 const isEnv = (v: unknown): boolean =>
   typeof v === 'string'
@@ -85,22 +92,20 @@ const isEnv = (v: unknown): boolean =>
       ? v.some((p) => p && typeof p === 'object' && Object.values(p as object).some(isEnv))
       : false;
 
-const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
-
 /** A field's value reduced to what changes behaviour: defaults, blanks and types evened out. */
 function normal(field: string, v: unknown): string {
   switch (field) {
     case 'grantType':
-      return str(v) || DEFAULT_GRANT;
+      return text(v) || DEFAULT_GRANT;
     case 'clientAuth':
-      return str(v) || DEFAULT_CLIENT_AUTH;
+      return text(v) || DEFAULT_CLIENT_AUTH;
     case 'allowInsecureHttp':
       return String(v === true || v === 'true');
     case 'extraParams':
       return JSON.stringify(
         (Array.isArray(v) ? (v as unknown[]) : []).map((p) => {
           const o = (p ?? {}) as { name?: unknown; value?: unknown };
-          return [str(o.name), typeof o.value === 'string' ? o.value : (o.value ?? '')];
+          return [text(o.name), typeof o.value === 'string' ? o.value : (o.value ?? '')];
         }),
       );
     default:
@@ -127,7 +132,7 @@ export function resolveTestForm(
   for (const k of FORM_SETTINGS) {
     const sent = form[k];
     if (deployed && same(k, sent, deployed.raw[k])) settings[k] = deployed.resolved[k];
-    else if (isEnv(sent)) return { ok: false, code: 'ENV_UNRESOLVED', field: k };
+    else if (isEnv(sent)) return { ok: false, code: CODES.ENV_UNRESOLVED, field: k };
     else settings[k] = sent;
   }
 
@@ -141,7 +146,7 @@ export function resolveTestForm(
     } else if (!secret && deployed && same(k, sent, deployed.rawCredentials[k])) {
       credentials[k] = deployed.resolvedCredentials[k];
     } else if (isEnv(sent)) {
-      return { ok: false, code: 'ENV_UNRESOLVED', field: k };
+      return { ok: false, code: CODES.ENV_UNRESOLVED, field: k };
     } else if (typeof sent === 'string') {
       credentials[k] = sent;
     }
@@ -161,7 +166,7 @@ export function resolveTestForm(
         )
       : [];
     if (!deployed || changed.length) {
-      return { ok: false, code: 'SECRET_REQUIRED', fields: used, changed };
+      return { ok: false, code: CODES.SECRET_REQUIRED, fields: used, changed };
     }
     for (const k of used) credentials[k] = deployed.resolvedCredentials[k];
   }

@@ -3,14 +3,12 @@
  * only the rules the runtime (nodes/auth-expiry-check.ts) applies to the same fields.
  */
 import { Cron } from 'croner';
-import { CHECK_NUMBERS, checkNumber, isWholeEnv } from '../core/rules';
+import { CHECK_NUMBERS, checkNumber, isWholeEnv, text } from '../core/rules';
 
 /** A message key relative to `auth-expiry-check.` and its parameters; undefined: valid. */
 export type Verdict = { key: string; params?: Record<string, string | number> } | undefined;
 
 export type NumberField = 'warnDays' | 'criticalDays' | 'remindEvery';
-
-const text = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 /**
  * A number setting: in the runtime's range, any number (not only whole ones), empty for

@@ -20,6 +20,7 @@ import {
   isWholeEnv,
   needsClientCertificate,
   scopeTokens,
+  text,
 } from '../core/rules';
 
 /**
@@ -28,9 +29,6 @@ import {
  * parameter names a setting or credential (`clientId`): the editor shows its label.
  */
 export type Verdict = { key: string; params?: Record<string, string | number> } | undefined;
-
-/** Text as the runtime reads it: a string, trimmed; anything else is empty. */
-const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
 const ENDPOINT_KEYS: Record<EndpointProblem, string> = {
   required: 'validation.tokenUrlRequired',

@@ -2,6 +2,7 @@
  * The auth object (a config node) in the editor: its form, the validation of each field
  * (the checks are in auth-object-validation.ts), the expiry list, and Test connection.
  */
+import { CODES } from '../core/errors';
 import { parseExpiryDate } from '../core/expiry';
 import {
   DEFAULT_CLIENT_AUTH,
@@ -419,11 +420,11 @@ function markField(name: string, message: string): void {
 
 /** Marks the fields a failed test names: secrets to type again, or an unresolved ${NAME}. */
 function markFailedFields(r: TestAnswer): void {
-  if (r.code === 'SECRET_REQUIRED' && Array.isArray(r.fields)) {
+  if (r.code === CODES.SECRET_REQUIRED && Array.isArray(r.fields)) {
     for (const f of r.fields as unknown[]) {
       if (typeof f === 'string') markField(f, t('test.secretHint'));
     }
-  } else if (r.code === 'ENV_UNRESOLVED' && r.field) {
+  } else if (r.code === CODES.ENV_UNRESOLVED && r.field) {
     markField(r.field, r.message || t('test.envUnresolved', { field: r.field }));
   }
   RED.tray.resize();

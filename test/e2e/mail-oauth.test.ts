@@ -16,6 +16,7 @@ import {
   startMailServer,
   type MailServer,
 } from '../helpers/email';
+import { checkRoute, errorRoute } from '../helpers/flows';
 import {
   deploy,
   fetchRouted,
@@ -119,27 +120,12 @@ describe('mail with OAuth 2.0 (XOAUTH2) through get token', function () {
         tokenUrl: oauth.tokenUrl,
         credentials: { clientId: conf.clientId, clientSecret: WRONG },
       },
-      {
-        id: 'in',
-        type: 'http in',
+      ...checkRoute({
         z: 'tab',
-        url: '/check',
-        method: 'get',
-        x: 100,
-        y: 100,
-        wires: [['check']],
-      },
-      {
-        id: 'check',
-        type: 'auth-expiry-check',
-        z: 'tab',
-        authObjects: ['o3', 'oX'],
-        remindEvery: '0',
-        x: 300,
-        y: 100,
-        wires: [['get'], ['res']],
-      },
-      { id: 'res', type: 'http response', z: 'tab', x: 500, y: 200, wires: [] },
+        route: '/check',
+        reminders: 'get',
+        check: { authObjects: ['o3', 'oX'], remindEvery: '0' },
+      }),
       {
         id: 'get',
         type: 'auth-get-token',
@@ -150,36 +136,14 @@ describe('mail with OAuth 2.0 (XOAUTH2) through get token', function () {
         wires: [[mailNode.id]],
       },
       mailNode,
-      {
-        id: 'bin',
-        type: 'http in',
+      ...errorRoute({
         z: 'tab',
-        url: '/bad',
-        method: 'get',
-        x: 100,
-        y: 300,
-        wires: [['badget']],
-      },
-      {
-        id: 'badget',
-        type: 'auth-get-token',
-        z: 'tab',
+        route: '/bad',
         auth: 'wrong',
-        x: 300,
+        prefix: 'bad',
         y: 300,
-        wires: [[mailNode.id]],
-      },
-      { id: 'catch', type: 'catch', z: 'tab', scope: ['badget'], x: 100, y: 400, wires: [['fmt']] },
-      {
-        id: 'fmt',
-        type: 'change',
-        z: 'tab',
-        rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'error', tot: 'msg' }],
-        x: 300,
-        y: 400,
-        wires: [['bres']],
-      },
-      { id: 'bres', type: 'http response', z: 'tab', x: 500, y: 400, wires: [] },
+        next: mailNode.id as string,
+      }),
     ];
   }
 

@@ -4,8 +4,9 @@ type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 /**
  * `GET <route>` runs a get token node with `auth`; a Catch node answers the request with
- * the `msg.error` it got, so a test reads what a flow's Catch node sees. Node ids start
- * with `prefix`; the nodes sit on tab `z` from row `y`.
+ * the `msg.error` it got, so a test reads what a flow's Catch node sees. A token, if one
+ * came, goes on to the node `next` (none by default). Node ids start with `prefix`; the
+ * nodes sit on tab `z` from row `y`.
  */
 export function errorRoute(opts: {
   z: string;
@@ -13,8 +14,9 @@ export function errorRoute(opts: {
   auth: string;
   prefix: string;
   y: number;
+  next?: string;
 }): FlowNode[] {
-  const { z, route, auth, prefix, y } = opts;
+  const { z, route, auth, prefix, y, next } = opts;
   const id = (s: string) => `${prefix}-${s}`;
   return [
     {
@@ -27,7 +29,7 @@ export function errorRoute(opts: {
       y,
       wires: [[id('get')]],
     },
-    { id: id('get'), type: 'auth-get-token', z, auth, x: 300, y, wires: [[]] },
+    { id: id('get'), type: 'auth-get-token', z, auth, x: 300, y, wires: [next ? [next] : []] },
     {
       id: id('catch'),
       type: 'catch',
