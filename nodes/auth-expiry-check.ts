@@ -1,9 +1,11 @@
 import { Cron } from 'croner';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ConfigError } from './core/errors';
+import type { ExpiryItem } from './core/expiry';
 import {
   cachedTranslator,
   composeReminder,
+  overview,
   runCheck,
   selectDue,
   type CheckedObject,
@@ -134,14 +136,22 @@ export = function (RED: NodeAPI) {
       ctx.set(MEMORY_KEY, memory);
 
       const words = cachedTranslator(t);
+      const dateText = (d: ExpiryItem) => (d.dateOnly ? d.raw : formatLocal(d.at));
       const reminders = due.map((f) => {
-        const text = composeReminder(f, words, (d) => (d.dateOnly ? d.raw : formatLocal(d.at)));
+        const text = composeReminder(f, words, dateText);
         const msg: NodeMessage & Record<string, unknown> = { ...text, expiry: f.item };
         if (f.object.notify) msg.to = f.object.notify;
         return msg;
       });
       const summary = trigger ?? ({} as NodeMessage);
       summary.payload = result.findings.map((f) => f.item);
+      // The same items shaped for a dashboard (rows, counts, weeks): no function node needed.
+      (summary as NodeMessage & { overview?: unknown }).overview = overview(
+        result.findings,
+        now,
+        words,
+        dateText,
+      );
       this.status(checkedStatus(now, due.length, result.counts));
       return { reminders, summary };
     };

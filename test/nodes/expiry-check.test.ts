@@ -154,6 +154,31 @@ describe('expiry check in a real runtime', function () {
     expect(dates).to.deep.equal([...dates].sort());
   });
 
+  it('puts the same items on the summary shaped for a dashboard: flat rows, counts, weeks', async () => {
+    const out = await load({}, { english: true });
+    await out.check();
+    const summary = out.summary[0]!;
+    const items = summary.payload as { authObject: { name: string }; daysLeft: number }[];
+    const { rows, counts, weeks } = summary.overview as {
+      rows: Record<string, unknown>[];
+      counts: Record<string, number>;
+      weeks: { week: string; count: number }[];
+    };
+    expect(rows.map((r) => [r.object, r.daysLeft])).to.deep.equal(
+      items.map((i) => [i.authObject.name, i.daysLeft]),
+    );
+    expect(rows.map((r) => r.status)).to.deep.equal([
+      '✖ expired',
+      '▲ critical',
+      '● warning',
+      '✓ ok',
+    ]);
+    expect(rows[1]).to.include({ object: 'Soon', objectId: 'soon', what: 'client secret' });
+    expect(counts).to.deep.equal({ expired: 1, critical: 1, warning: 1, ok: 1 });
+    // 3 and 20 days ahead fall in the 13 weeks, 90 days ahead in the last one.
+    expect(weeks.reduce((n, w) => n + w.count, 0)).to.equal(3);
+  });
+
   it('checks only the selected objects', async () => {
     const out = await load({ authObjects: ['soon'] });
     await out.check();
