@@ -232,7 +232,7 @@ async function checkNodesLoaded(url) {
   const res = await fetch(`${url}/nodes`, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new StartError(`Could not list Node-RED's nodes (HTTP ${res.status}).`);
   const sets = await res.json();
-  const needed = ['auth-object', 'auth-get-token', 'auth-expiry-check', 'e-mail'];
+  const needed = ['auth-object', 'auth-get-token', 'auth-expiry-check', 'e-mail', 'ui-table'];
   const broken = needed.filter(
     (type) => !sets.some((s) => s.enabled !== false && !s.err && s.types.includes(type)),
   );
@@ -269,7 +269,24 @@ function readyIn() {
   return `ready in ${s(total)} (build ${s(buildTime)}, start ${s(total - buildTime)})`;
 }
 
-function banner({ nodeRedUrl, auth, inbox, deployed }) {
+/**
+ * The dashboard's address, once Dashboard 2.0 serves it, when the flows hold one (the
+ * demo's do; kept flows may not).
+ */
+async function dashboardUrl(url) {
+  const flows = await fetch(`${url}/flows`).then((r) => (r.ok ? r.json() : []));
+  const base = flows.find((n) => n.type === 'ui-base');
+  if (!base) return undefined;
+  const page = `${url}${base.path || '/dashboard'}`;
+  for (let i = 0; i < 40 && !stopping; i++) {
+    const res = await fetch(page).catch(() => undefined);
+    if (res?.ok) return page;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+function banner({ nodeRedUrl, auth, inbox, deployed, dashboard }) {
   const rel = path.relative(process.cwd(), userDir) || '.';
   const lines = [
     '',
@@ -277,6 +294,7 @@ function banner({ nodeRedUrl, auth, inbox, deployed }) {
     ` node-red-contrib-auth-objects demo: ${readyIn()}`,
     '',
     ` Node-RED editor      ${nodeRedUrl}`,
+    ...(dashboard ? [` Expiry dashboard     ${dashboard}`] : []),
     ` Demo auth server     ${auth.url}   (token URL ${auth.tokenUrl}, API ${auth.apiUrl})`,
     ` Mail inbox           ${inbox.url}   (SMTP 127.0.0.1:${inbox.smtpPort}, XOAUTH2 login optional)`,
     '',
@@ -389,8 +407,9 @@ async function main() {
       nodeRedUrl,
       demoFlows({ authUrl: auth.url, smtpPort: inbox.smtpPort, mailUrl: inbox.url }),
     ));
+  const dashboard = await dashboardUrl(nodeRedUrl);
   if (stopping) return;
-  banner({ nodeRedUrl, auth, inbox, deployed });
+  banner({ nodeRedUrl, auth, inbox, deployed, dashboard });
 }
 
 main().catch(fail);
