@@ -82,7 +82,7 @@ describe('the expiry dashboard (example 06) in Dashboard 2.0', function () {
     page.$$eval('.nrdb-ui-table tbody tr', (trs) =>
       trs
         .map((tr) => ({
-          cells: [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()),
+          cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent!.trim()),
           spot: (() => {
             const spot = tr.querySelector('.nrdb-ui-table-cell-color-spot');
             return spot ? getComputedStyle(spot).backgroundColor : '';
