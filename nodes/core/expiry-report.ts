@@ -330,6 +330,9 @@ export function overview(
     new Date(today.getFullYear(), today.getMonth(), today.getDate() + 7 * i);
   const bounds = Array.from({ length: OVERVIEW_WEEKS + 1 }, (_, i) => start(i).getTime());
   const weeks = bounds.slice(0, -1).map((_, i) => ({ week: localDay(start(i)), count: 0 }));
+  // Thousands of items share a few parameter lists and four severities: word each once.
+  const whats = new Map<string, string>();
+  const statuses = new Map<Severity, string>();
   const rows = findings.map((f): OverviewRow => {
     const { item, detail } = f;
     counts[item.severity]++;
@@ -342,15 +345,23 @@ export function overview(
         }
       }
     }
+    const whatKey = `${item.appliesTo.length}:${item.appliesTo.join('\u0000')}`;
+    let what = whats.get(whatKey);
+    if (what === undefined) whats.set(whatKey, (what = describeWhat(item.appliesTo, t)));
+    let status = statuses.get(item.severity);
+    if (status === undefined) {
+      status = `${SEVERITY_MARKS[item.severity]} ${t(`severity.${item.severity}`, {})}`;
+      statuses.set(item.severity, status);
+    }
     return {
       object: item.authObject.name,
       objectId: item.authObject.id,
-      what: describeWhat(item.appliesTo, t),
+      what,
       date: formatDate(detail),
       expiresAt: item.expiresAt,
       daysLeft: item.daysLeft,
       severity: item.severity,
-      status: `${SEVERITY_MARKS[item.severity]} ${t(`severity.${item.severity}`, {})}`,
+      status,
       color: SEVERITY_COLORS[item.severity],
       note: item.note,
     };
