@@ -38,6 +38,31 @@ function knownTimezone(zone: string): boolean {
   }
 }
 
+/**
+ * `obj[key]` as an ordinary, enumerable property whose value `make` computes on the first
+ * read (JSON, a clone, a change node's path all read it); assigning or deleting it works as
+ * on any property.
+ */
+function lazyProperty(obj: object, key: string, make: () => unknown): void {
+  const settle = (value: unknown) =>
+    Object.defineProperty(obj, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = make();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
 export = function (RED: NodeAPI) {
   const t = (key: string, params: Record<string, string | number> = {}) =>
     RED._(`auth-expiry-check.${key}`, params);
@@ -145,13 +170,11 @@ export = function (RED: NodeAPI) {
       });
       const summary = trigger ?? ({} as NodeMessage);
       summary.payload = result.findings.map((f) => f.item);
-      // The same items shaped for a dashboard (rows, counts, weeks): no function node needed.
-      (summary as NodeMessage & { overview?: unknown }).overview = overview(
-        result.findings,
-        now,
-        words,
-        dateText,
-      );
+      // The same items shaped for a dashboard (rows, counts, weeks), so a dashboard needs no
+      // function node. Made when first read: for thousands of items it costs about what the
+      // check itself does, and most summaries go to a debug node that never reads it.
+      const findings = result.findings;
+      lazyProperty(summary, 'overview', () => overview(findings, now, words, dateText));
       this.status(checkedStatus(now, due.length, result.counts));
       return { reminders, summary };
     };

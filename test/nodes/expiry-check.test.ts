@@ -179,6 +179,25 @@ describe('expiry check in a real runtime', function () {
     expect(weeks.reduce((n, w) => n + w.count, 0)).to.equal(3);
   });
 
+  it('makes msg.overview an ordinary property: JSON and message clones carry it, a flow can replace or delete it', async () => {
+    const out = await load({});
+    for (let i = 0; i < 4; i++) await out.check();
+    const [json, cloned, replaced, deleted] = out.summary as Record<string, unknown>[];
+    expect(Object.keys(json!)).to.include('overview');
+    const parsed = JSON.parse(JSON.stringify(json)) as { overview: { rows: unknown[] } };
+    expect(parsed.overview.rows).to.have.length(4);
+    const { util } = requireFromNodeRed('@node-red/util') as {
+      util: { cloneMessage<T>(m: T): T };
+    };
+    const clone = util.cloneMessage(cloned!) as { overview: { counts: Record<string, number> } };
+    expect(clone.overview.counts).to.deep.equal({ expired: 1, critical: 1, warning: 1, ok: 1 });
+    // Replaced and deleted before anything read them.
+    replaced!.overview = 'replaced';
+    expect(replaced!.overview).to.equal('replaced');
+    delete deleted!.overview;
+    expect(deleted).to.not.have.property('overview');
+  });
+
   it('checks only the selected objects', async () => {
     const out = await load({ authObjects: ['soon'] });
     await out.check();
