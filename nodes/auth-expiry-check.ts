@@ -1,9 +1,11 @@
 import { Cron } from 'croner';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ConfigError } from './core/errors';
+import type { ExpiryItem } from './core/expiry';
 import {
   cachedTranslator,
   composeReminder,
+  overview,
   runCheck,
   selectDue,
   type CheckedObject,
@@ -34,6 +36,31 @@ function knownTimezone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * `obj[key]` as an ordinary, enumerable property whose value `make` computes on the first
+ * read (JSON, a clone, a change node's path all read it); assigning or deleting it works as
+ * on any property.
+ */
+function lazyProperty(obj: object, key: string, make: () => unknown): void {
+  const settle = (value: unknown) =>
+    Object.defineProperty(obj, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = make();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
 }
 
 export = function (RED: NodeAPI) {
@@ -134,14 +161,20 @@ export = function (RED: NodeAPI) {
       ctx.set(MEMORY_KEY, memory);
 
       const words = cachedTranslator(t);
+      const dateText = (d: ExpiryItem) => (d.dateOnly ? d.raw : formatLocal(d.at));
       const reminders = due.map((f) => {
-        const text = composeReminder(f, words, (d) => (d.dateOnly ? d.raw : formatLocal(d.at)));
+        const text = composeReminder(f, words, dateText);
         const msg: NodeMessage & Record<string, unknown> = { ...text, expiry: f.item };
         if (f.object.notify) msg.to = f.object.notify;
         return msg;
       });
       const summary = trigger ?? ({} as NodeMessage);
       summary.payload = result.findings.map((f) => f.item);
+      // The same items shaped for a dashboard (rows, counts, weeks), so a dashboard needs no
+      // function node. Made when first read: for thousands of items it costs about what the
+      // check itself does, and most summaries go to a debug node that never reads it.
+      const findings = result.findings;
+      lazyProperty(summary, 'overview', () => overview(findings, now, words, dateText));
       this.status(checkedStatus(now, due.length, result.counts));
       return { reminders, summary };
     };

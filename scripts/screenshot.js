@@ -1,6 +1,7 @@
-// Takes the README's picture of the demo: docs/demo-flow.png.
+// Takes the README's pictures of the demo: docs/demo-flow.png (the editor) and
+// docs/expiry-dashboard.png (the expiry dashboard, example 06, at /dashboard).
 // Starts the demo (scripts/start.js) in a temporary user folder on free ports,
-// runs the example flows, and photographs the editor with Debian's chromium
+// runs the example flows, and photographs them with Debian's chromium
 // (apt-get install chromium) driven by playwright-core.
 //   node scripts/build.js && node scripts/screenshot.js [out.png]
 const { spawn } = require('node:child_process');
@@ -12,6 +13,7 @@ const { chromium } = require('playwright-core');
 
 const root = path.resolve(__dirname, '..');
 const out = path.resolve(process.argv[2] || path.join(root, 'docs', 'demo-flow.png'));
+const dashboardOut = path.join(path.dirname(out), 'expiry-dashboard.png');
 const browserPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 function freePort() {
@@ -85,6 +87,15 @@ async function main() {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     await page.screenshot({ path: out });
     console.log(`wrote ${path.relative(process.cwd(), out)}`);
+
+    // The dashboard as the people who renew secrets see it, after its check on deploy.
+    const dashboard = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await dashboard.goto(`${editor}/dashboard`);
+    await dashboard.locator('.nrdb-ui-table tbody tr td').nth(1).waitFor();
+    await dashboard.locator('.nrdb-ui-chart canvas').first().waitFor();
+    await sleep(1000); // the chart's bars grow in
+    await dashboard.screenshot({ path: dashboardOut });
+    console.log(`wrote ${path.relative(process.cwd(), dashboardOut)}`);
   } finally {
     if (browser) await browser.close();
     demo.kill('SIGINT');

@@ -6,8 +6,9 @@
 //    without a login, or with SMTP AUTH XOAUTH2 and an access token the demo auth server
 //    issued and that is still valid
 //  - Node-RED from devDependencies, user folder .node-red/ (git-ignored), this package
-//    linked from the working tree, node-red-node-email installed, and on first start
-//    the example flows deployed with the demo's credentials (scripts/demo/flows.js).
+//    linked from the working tree, node-red-node-email and FlowFuse Dashboard 2.0
+//    installed (scripts/palette.js), and on first start the example flows deployed with
+//    the demo's credentials (scripts/demo/flows.js); the dashboard at /dashboard.
 // Ctrl-C stops all of it, and so do SIGINT or SIGTERM sent to the top process only (npm,
 // or this script run with node), and the end of the process that started this script.
 //
@@ -26,6 +27,7 @@ const { setInterval, clearInterval } = require('node:timers');
 const { startAuthServer, DEMO } = require('./demo/auth-server');
 const { startMailInbox } = require('./demo/mail-inbox');
 const { demoFlows } = require('./demo/flows');
+const { installed, linkInto, PACKAGES } = require('./palette');
 
 const root = path.resolve(__dirname, '..');
 const env = process.env;
@@ -67,7 +69,7 @@ function checkFree(port, what, variable) {
 
 let nodeRed; // the Node-RED child process
 let builder; // the build's child process while it runs (--build)
-let installer; // the npm child process while it installs the e-mail node
+let installer; // the npm child process while it installs a node package
 const servers = [];
 let stopping;
 let signalledAt; // when the first SIGINT/SIGTERM/SIGHUP arrived
@@ -165,45 +167,24 @@ async function runBuild() {
   buildTime = performance.now() - t0;
 }
 
-function link(target, at) {
-  fs.mkdirSync(path.dirname(at), { recursive: true });
-  let stat;
+/**
+ * A node package the demo flows need, installed once into .demo/cache/ as the palette
+ * manager would (scripts/palette.js) and linked into the user folder.
+ */
+async function installNode(key) {
+  let dir;
   try {
-    stat = fs.lstatSync(at);
-  } catch {
-    // not there yet
-  }
-  if (stat && !stat.isSymbolicLink()) return; // installed some other way: keep it
-  if (stat && fs.readlinkSync(at) === target) return;
-  if (stat) fs.rmSync(at);
-  fs.symlinkSync(target, at, 'junction');
-}
-
-/** node-red-node-email, installed once into .demo/cache as the palette manager would. */
-async function emailNode() {
-  const dir = path.join(cacheDir, 'node_modules', 'node-red-node-email');
-  if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-  log('installing node-red-node-email into .demo/cache (once)…');
-  fs.mkdirSync(cacheDir, { recursive: true });
-  if (!fs.existsSync(path.join(cacheDir, 'package.json'))) {
-    fs.writeFileSync(path.join(cacheDir, 'package.json'), '{ "private": true }\n');
-  }
-  installer = spawn(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', 'node-red-node-email@5'],
-    { cwd: cacheDir, stdio: 'inherit', shell: process.platform === 'win32' },
-  );
-  const code = await new Promise((resolve) => {
-    installer.once('error', () => resolve(-1));
-    installer.once('exit', (c) => resolve(c));
-  });
-  installer = undefined;
-  if (code !== 0) {
+    dir = await installed(cacheDir, key, {
+      log,
+      onChild: (child) => (installer = child),
+    });
+  } catch (err) {
+    if (stopping) return;
     throw new StartError(
-      'Could not install node-red-node-email (npm failed; is the npm registry reachable?).',
+      `Could not install ${err.spec ?? key} (npm failed; is the npm registry reachable?).`,
     );
   }
-  return dir;
+  linkInto(userDir, PACKAGES[key].name, dir);
 }
 
 function writeSettings(file) {
@@ -251,7 +232,7 @@ async function checkNodesLoaded(url) {
   const res = await fetch(`${url}/nodes`, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new StartError(`Could not list Node-RED's nodes (HTTP ${res.status}).`);
   const sets = await res.json();
-  const needed = ['auth-object', 'auth-get-token', 'auth-expiry-check', 'e-mail'];
+  const needed = ['auth-object', 'auth-get-token', 'auth-expiry-check', 'e-mail', 'ui-table'];
   const broken = needed.filter(
     (type) => !sets.some((s) => s.enabled !== false && !s.err && s.types.includes(type)),
   );
@@ -288,7 +269,24 @@ function readyIn() {
   return `ready in ${s(total)} (build ${s(buildTime)}, start ${s(total - buildTime)})`;
 }
 
-function banner({ nodeRedUrl, auth, inbox, deployed }) {
+/**
+ * The dashboard's address, once Dashboard 2.0 serves it, when the flows hold one (the
+ * demo's do; kept flows may not).
+ */
+async function dashboardUrl(url) {
+  const flows = await fetch(`${url}/flows`).then((r) => (r.ok ? r.json() : []));
+  const base = flows.find((n) => n.type === 'ui-base');
+  if (!base) return undefined;
+  const page = `${url}${base.path || '/dashboard'}`;
+  for (let i = 0; i < 40 && !stopping; i++) {
+    const res = await fetch(page).catch(() => undefined);
+    if (res?.ok) return page;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
+function banner({ nodeRedUrl, auth, inbox, deployed, dashboard }) {
   const rel = path.relative(process.cwd(), userDir) || '.';
   const lines = [
     '',
@@ -296,6 +294,7 @@ function banner({ nodeRedUrl, auth, inbox, deployed }) {
     ` node-red-contrib-auth-objects demo: ${readyIn()}`,
     '',
     ` Node-RED editor      ${nodeRedUrl}`,
+    ...(dashboard ? [` Expiry dashboard     ${dashboard}`] : []),
     ` Demo auth server     ${auth.url}   (token URL ${auth.tokenUrl}, API ${auth.apiUrl})`,
     ` Mail inbox           ${inbox.url}   (SMTP 127.0.0.1:${inbox.smtpPort}, XOAUTH2 login optional)`,
     '',
@@ -364,9 +363,9 @@ async function main() {
   }
   servers.push(inbox);
 
-  const modules = path.join(userDir, 'node_modules');
-  link(root, path.join(modules, 'node-red-contrib-auth-objects'));
-  link(await emailNode(), path.join(modules, 'node-red-node-email'));
+  linkInto(userDir, 'node-red-contrib-auth-objects', root);
+  await installNode('email');
+  await installNode('dashboard');
   const settings = path.join(userDir, 'settings.js');
   writeSettings(settings);
   const firstStart = !fs.existsSync(path.join(userDir, 'flows.json'));
@@ -408,8 +407,9 @@ async function main() {
       nodeRedUrl,
       demoFlows({ authUrl: auth.url, smtpPort: inbox.smtpPort, mailUrl: inbox.url }),
     ));
+  const dashboard = await dashboardUrl(nodeRedUrl);
   if (stopping) return;
-  banner({ nodeRedUrl, auth, inbox, deployed });
+  banner({ nodeRedUrl, auth, inbox, deployed, dashboard });
 }
 
 main().catch(fail);

@@ -217,17 +217,22 @@ function fill(parts: string[], params: Record<string, string | number>): string 
   return text;
 }
 
+/** What expires, in words: "client secret and password"; unknown names as typed. */
+function describeWhat(appliesTo: readonly string[], t: Translate): string {
+  return appliesTo.length
+    ? appliesTo
+        .map((p) => (KNOWN_PARAMETERS.includes(p) ? t(`param.${p}`, {}) : p))
+        .join(t('param.and', {}))
+    : t('param.none', {});
+}
+
 /** Subject and plain-text body of a reminder, worded through `t`. */
 export function composeReminder(
   f: Finding,
   t: Translate,
   formatDate: (item: ExpiryItem) => string,
 ): { topic: string; payload: string } {
-  const what = f.item.appliesTo.length
-    ? f.item.appliesTo
-        .map((p) => (KNOWN_PARAMETERS.includes(p) ? t(`param.${p}`, {}) : p))
-        .join(t('param.and', {}))
-    : t('param.none', {});
+  const what = describeWhat(f.item.appliesTo, t);
   const days = Math.abs(f.item.daysLeft);
   const params = {
     name: f.object.name,
@@ -252,4 +257,119 @@ export function composeReminder(
   }
   lines.push(t('mail.footer', params));
   return { topic, payload: lines.join('\n') };
+}
+
+/**
+ * One summary item as a flat row, every value a string or a number, so a table widget
+ * (Dashboard 2.0's `ui-table`, the `csv` node) shows it with plain column keys.
+ */
+export interface OverviewRow {
+  /** The auth object's name, and its id. */
+  object: string;
+  objectId: string;
+  /** What expires, in words: "client secret". */
+  what: string;
+  /** The date as the reminder words it: as entered for a date, else local `YYYY-MM-DD HH:MM`. */
+  date: string;
+  expiresAt: string;
+  daysLeft: number;
+  severity: Severity;
+  /** The severity as a mark and a word ("▲ critical"): readable without colour. */
+  status: string;
+  /** The severity's colour, `#rrggbb` (a `Color` column of `ui-table`). */
+  color: string;
+  note: string;
+}
+
+/** The summary shaped for a dashboard: `msg.overview` of the expiry check's output 2. */
+export interface Overview {
+  /** The items in summary order (by date). */
+  rows: OverviewRow[];
+  counts: Record<Severity, number>;
+  /** Expiries per week for the next {@link OVERVIEW_WEEKS} weeks, from today on. */
+  weeks: { week: string; count: number }[];
+}
+
+/** 13 weeks: the next 90 days and a little more, whole weeks from today. */
+export const OVERVIEW_WEEKS = 13;
+
+/**
+ * The sidebar's colours (nodes/editor/auth-sidebar.ts): red, purple, amber and bluish
+ * green differ in lightness and on the blue-yellow axis, so they stay apart for red-green
+ * colour blindness; the status word says the severity anyway.
+ */
+export const SEVERITY_COLORS: Readonly<Record<Severity, string>> = {
+  expired: '#c62828',
+  critical: '#6a1b9a',
+  warning: '#f9a825',
+  ok: '#009e73',
+};
+
+/** A shape per severity, so a glance down the column finds the urgent rows without colour. */
+export const SEVERITY_MARKS: Readonly<Record<Severity, string>> = {
+  expired: '✖',
+  critical: '▲',
+  warning: '●',
+  ok: '✓',
+};
+
+/**
+ * The findings of a check shaped for a dashboard: flat rows, counts per severity and
+ * expiries per week ahead. Weeks start at local midnight of `now`'s day; a week's label
+ * is its first day, `YYYY-MM-DD`.
+ */
+export function overview(
+  findings: readonly Finding[],
+  now: number,
+  t: Translate,
+  formatDate: (item: ExpiryItem) => string,
+): Overview {
+  const counts: Record<Severity, number> = { expired: 0, critical: 0, warning: 0, ok: 0 };
+  const today = new Date(now);
+  const start = (i: number) =>
+    new Date(today.getFullYear(), today.getMonth(), today.getDate() + 7 * i);
+  const bounds = Array.from({ length: OVERVIEW_WEEKS + 1 }, (_, i) => start(i).getTime());
+  const weeks = bounds.slice(0, -1).map((_, i) => ({ week: localDay(start(i)), count: 0 }));
+  // Thousands of items share a few parameter lists and four severities: word each once.
+  const whats = new Map<string, string>();
+  const statuses = new Map<Severity, string>();
+  const rows = findings.map((f): OverviewRow => {
+    const { item, detail } = f;
+    counts[item.severity]++;
+    if (detail.at > now) {
+      // A handful of items over 13 bounds: a scan is enough.
+      for (let i = 0; i < OVERVIEW_WEEKS; i++) {
+        if (detail.at < bounds[i + 1]!) {
+          weeks[i]!.count++;
+          break;
+        }
+      }
+    }
+    const whatKey = `${item.appliesTo.length}:${item.appliesTo.join('\u0000')}`;
+    let what = whats.get(whatKey);
+    if (what === undefined) whats.set(whatKey, (what = describeWhat(item.appliesTo, t)));
+    let status = statuses.get(item.severity);
+    if (status === undefined) {
+      status = `${SEVERITY_MARKS[item.severity]} ${t(`severity.${item.severity}`, {})}`;
+      statuses.set(item.severity, status);
+    }
+    return {
+      object: item.authObject.name,
+      objectId: item.authObject.id,
+      what,
+      date: formatDate(detail),
+      expiresAt: item.expiresAt,
+      daysLeft: item.daysLeft,
+      severity: item.severity,
+      status,
+      color: SEVERITY_COLORS[item.severity],
+      note: item.note,
+    };
+  });
+  return { rows, counts, weeks };
+}
+
+function localDay(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }

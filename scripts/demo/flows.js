@@ -143,7 +143,8 @@ function demoFlows({ authUrl, smtpPort, mailUrl, today = new Date() }) {
     info:
       'The example flows of node-red-contrib-auth-objects (Import → Examples), wired to the ' +
       `local demo servers: authorization server and API ${authUrl}, mail inbox ${mailUrl}. ` +
-      'The expiry checks here check only these auth objects, not the ones you add. ' +
+      'The expiry checks here check only these auth objects, not the ones you add; the ' +
+      'expiry dashboard example shows them at /dashboard. ' +
       'The last flow, only in the demo, is example 04 on the demo servers: reminders mailed ' +
       'with an OAuth token (SMTP AUTH XOAUTH2).',
   };

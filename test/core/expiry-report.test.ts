@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   composeReminder,
+  overview,
   runCheck,
+  SEVERITY_COLORS,
   selectDue,
   type CheckedObject,
   type Translate,
@@ -169,5 +171,126 @@ describe('expiry report', () => {
     expect(critical!.payload).to.not.contain('client_credentials @');
     expect(expired!.topic).to.equal('[expired] Object a: password and myToken expired on then');
     expect(expired!.payload).to.contain('2 days ago');
+  });
+});
+
+describe('expiry overview for a dashboard', () => {
+  // Local midnight of NOW's day, and a local date `days` later: what weeks count from.
+  const local = new Date(NOW);
+  const midnight = (days: number) =>
+    new Date(local.getFullYear(), local.getMonth(), local.getDate() + days).getTime();
+  const dateText = (d: { dateOnly: boolean; raw: string; at: number }) =>
+    d.dateOnly ? d.raw : `local ${iso(d.at)}`;
+
+  it('flattens every item into a row a table shows: name, what in words, date, days left, severity as a word and a colour', () => {
+    const r = runCheck(
+      [
+        obj('a', [
+          { expiresAt: '2027-01-30', appliesTo: ['clientSecret', 'password'], note: 'portal' },
+          { expiresAt: iso(NOW - 2 * DAY), appliesTo: ['myToken'] },
+        ]),
+        obj('b', [{ expiresAt: iso(NOW + 3 * DAY), appliesTo: [] }]),
+      ],
+      NOW,
+      opts,
+    );
+    const o = overview(r.findings, NOW, english(), dateText);
+    expect(o.rows).to.deep.equal([
+      {
+        object: 'Object a',
+        objectId: 'a',
+        what: 'myToken',
+        date: `local ${iso(NOW - 2 * DAY)}`,
+        expiresAt: iso(NOW - 2 * DAY),
+        daysLeft: -2,
+        severity: 'expired',
+        status: '✖ expired',
+        color: SEVERITY_COLORS.expired,
+        note: '',
+      },
+      {
+        object: 'Object b',
+        objectId: 'b',
+        what: 'a secret',
+        date: `local ${iso(NOW + 3 * DAY)}`,
+        expiresAt: iso(NOW + 3 * DAY),
+        daysLeft: 3,
+        severity: 'critical',
+        status: '▲ critical',
+        color: SEVERITY_COLORS.critical,
+        note: '',
+      },
+      {
+        object: 'Object a',
+        objectId: 'a',
+        what: 'client secret and password',
+        date: '2027-01-30',
+        expiresAt: iso(midnight(20)),
+        daysLeft: r.findings[2]!.item.daysLeft,
+        severity: 'warning',
+        status: '● warning',
+        color: SEVERITY_COLORS.warning,
+        note: 'portal',
+      },
+    ]);
+    expect(o.counts).to.deep.equal({ expired: 1, critical: 1, warning: 1, ok: 0 });
+    // Flat: a table column needs no path into nested objects.
+    for (const row of o.rows) {
+      for (const v of Object.values(row)) expect(typeof v).to.be.oneOf(['string', 'number']);
+    }
+  });
+
+  it('tells every severity apart without colour, by mark and word, and by colour', () => {
+    const entries = [-1, 3, 20, 90].map((d) => ({
+      expiresAt: iso(NOW + d * DAY),
+      appliesTo: ['clientSecret'],
+    }));
+    const o = overview(runCheck([obj('a', entries)], NOW, opts).findings, NOW, english(), dateText);
+    const marks = o.rows.map((r) => r.status.split(' ')[0]);
+    expect(new Set(marks).size).to.equal(4);
+    expect(o.rows.map((r) => r.status.split(' ')[1])).to.deep.equal([
+      'expired',
+      'critical',
+      'warning',
+      'ok',
+    ]);
+    expect(new Set(o.rows.map((r) => r.color)).size).to.equal(4);
+    for (const r of o.rows) expect(r.color).to.match(/^#[0-9a-f]{6}$/);
+  });
+
+  it('counts expiries per week for 13 weeks from today, leaving out the expired and the later ones', () => {
+    const at = (ms: number) => ({ expiresAt: iso(ms), appliesTo: ['clientSecret'] });
+    const r = runCheck(
+      [
+        obj('a', [
+          at(NOW - DAY), // expired: not ahead
+          at(NOW + 1000), // this week
+          at(midnight(7) - 1), // last instant of the first week
+          at(midnight(7)), // first instant of the second week
+          at(midnight(90)), // day 90: week 13
+          at(midnight(91)), // past the 13 weeks
+        ]),
+      ],
+      NOW,
+      opts,
+    );
+    const { weeks } = overview(r.findings, NOW, english(), dateText);
+    expect(weeks).to.have.length(13);
+    const day = (ms: number) => {
+      const d = new Date(ms);
+      const p = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+    };
+    expect(weeks.map((w) => w.week)).to.deep.equal(
+      Array.from({ length: 13 }, (_, i) => day(midnight(7 * i))),
+    );
+    expect(weeks.map((w) => w.count)).to.deep.equal([2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('gives an empty table, zero counts and empty weeks when there is nothing to show', () => {
+    const o = overview([], NOW, english(), dateText);
+    expect(o.rows).to.deep.equal([]);
+    expect(o.counts).to.deep.equal({ expired: 0, critical: 0, warning: 0, ok: 0 });
+    expect(o.weeks.map((w) => w.count)).to.deep.equal(Array(13).fill(0));
   });
 });

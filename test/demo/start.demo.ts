@@ -242,6 +242,7 @@ describe('npm start: the demo', function () {
   const ex2 = example('02');
   const ex3 = example('03');
   const ex4 = example('04');
+  const ex6 = example('06');
   const mailFlow = mailOAuthFlow();
   let userDir: string;
   let ports: {
@@ -294,6 +295,7 @@ describe('npm start: the demo', function () {
     expect(out).to.contain(`Node-RED editor      ${nodeRed}`);
     expect(out).to.contain(`Demo auth server     ${authUrl}`);
     expect(out).to.contain(`Mail inbox           ${inboxUrl}`);
+    expect(out).to.contain(`Expiry dashboard     ${nodeRed}/dashboard`);
     expect(out).to.contain('user demo-user / demo-password');
     expect(out).to.contain('Deployed the example flows');
     expect(out).to.match(/demo: ready in \d+\.\d s\n/); // no build: no build time
@@ -302,7 +304,7 @@ describe('npm start: the demo', function () {
     // Every node of every example is deployed, pointing at the demo servers' ports.
     const flows = await json<FlowNode[]>(`${nodeRed}/flows`);
     const ids = flows.map((n) => n.id);
-    for (const n of [...ex1, ...ex2, ...ex3, ...mailFlow]) expect(ids).to.include(n.id);
+    for (const n of [...ex1, ...ex2, ...ex3, ...ex6, ...mailFlow]) expect(ids).to.include(n.id);
     const objects = flows.filter((n) => n.type === 'auth-object');
     expect(objects.map((n) => n.tokenUrl)).to.deep.equal(
       Array(3).fill(`${authUrl}/token`),
@@ -327,7 +329,14 @@ describe('npm start: the demo', function () {
       exampleObjects.map((o) => o.id),
     );
     expect(checks.get(ofType(mailFlow, 'auth-expiry-check').id)).to.deep.equal([mailObject.id]);
-    expect(checks.size).to.equal(2);
+    expect(checks.get(ofType(ex6, 'auth-expiry-check').id)).to.deep.equal(
+      exampleObjects.map((o) => o.id),
+    );
+    expect(checks.size).to.equal(3);
+    // The expiry dashboard beside the editor: Dashboard 2.0's page answers.
+    const dashboard = await fetch(`${nodeRed}/dashboard`);
+    expect(dashboard.status).to.equal(200);
+    expect(await dashboard.text()).to.contain('<div id="app"');
     // The demo mail flow is example 04 with local servers: the same mail settings.
     const pick = (n: FlowNode, keys: string[]) => Object.fromEntries(keys.map((k) => [k, n[k]]));
     const mailKeys = ['authtype', 'saslformat', 'token'];

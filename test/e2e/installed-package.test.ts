@@ -11,6 +11,7 @@ import {
   type NodeRed,
 } from '../helpers/node-red-process';
 import { checkRoute, errorRoute } from '../helpers/flows';
+import { installDashboard } from '../helpers/palette';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-user');
 const conf = DEMO.confidential;
@@ -27,6 +28,8 @@ describe('the packed package in a real Node-RED', function () {
     fs.rmSync(userDir, { recursive: true, force: true });
     installPacked(userDir);
     installEmailNode(userDir);
+    // The dashboard example (06) needs Dashboard 2.0's nodes, installed as a user would.
+    installDashboard(userDir);
     server = await startOAuthServer();
     smtp = await startMailServer();
     nr = await startNodeRed(userDir);
@@ -284,7 +287,10 @@ describe('the packed package in a real Node-RED', function () {
       }));
       const before = nr.output().length;
       await deploy(nr, [tab, ...nodes]);
-      await new Promise((r) => setTimeout(r, 500));
+      // A dashboard's first check runs half a second after deploy: let it run too.
+      const dashboard = flow.some((n) => n.type === 'ui-base');
+      await new Promise((r) => setTimeout(r, dashboard ? 1500 : 500));
+      if (dashboard) expect((await fetch(`${nr.url}/dashboard`)).status, file).to.equal(200);
       const log = nr.output().slice(before);
       expect(log, file).to.not.match(/\[error\]|\[warn\]/);
       const deployed = (await (await fetch(`${nr.url}/flows`)).json()) as { id: string }[];

@@ -195,7 +195,7 @@ describe(`the npm tarball installed into Node-RED ${nodeRedVersion}`, function (
     expect(problems(nr)).to.deep.equal([]);
   });
 
-  it('registers the three node types, enabled, and no e-mail node', async () => {
+  it('registers the three node types, enabled, without the e-mail node or Dashboard 2.0', async () => {
     const sets = await getJson<
       { module: string; types: string[]; enabled: boolean; err?: string }[]
     >(nr, '/nodes');
@@ -206,6 +206,8 @@ describe(`the npm tarball installed into Node-RED ${nodeRedVersion}`, function (
       expect(s.err, s.types.join()).to.equal(undefined);
     }
     expect(sets.filter((s) => s.module === 'node-red-node-email')).to.have.length(0);
+    // The dashboard example needs Dashboard 2.0; the package itself does not.
+    expect(sets.filter((s) => s.module === '@flowfuse/node-red-dashboard')).to.have.length(0);
   });
 
   it('registers the sidebar plugin with its editor code', async () => {

@@ -3,49 +3,23 @@
  * manager would (it is not a dependency of the package), and a real SMTP server
  * on 127.0.0.1 whose mails are parsed.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import type net from 'node:net';
-import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-
-const cache = path.resolve(__dirname, '../../test-output/cache/email');
-
-/** Path of package `name` (`spec` e.g. `name@5`), installed once into a cache folder. */
-function cachedPackage(folder: string, name: string, spec: string): string {
-  const base = path.join(cache, '..', folder);
-  const dir = path.join(base, 'node_modules', name);
-  if (!fs.existsSync(path.join(dir, 'package.json'))) {
-    fs.mkdirSync(base, { recursive: true });
-    fs.writeFileSync(path.join(base, 'package.json'), '{"private":true}\n');
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], {
-      cwd: base,
-      stdio: 'inherit',
-    });
-  }
-  return dir;
-}
-
-/** Path of node-red-node-email 5, installed once into a cache folder. */
-export function emailNodePackage(): string {
-  return cachedPackage('email', 'node-red-node-email', 'node-red-node-email@5');
-}
+import { cacheDir, installNode } from './palette';
+import { installedSync } from '../../scripts/palette';
 
 /**
  * Path of hoodiecrow-imap 2, a scriptable IMAP server for client tests with an XOAUTH2
  * plugin, installed once into a cache folder (a test-time tool, not a dependency).
  */
 export function hoodiecrowPackage(): string {
-  return cachedPackage('hoodiecrow', 'hoodiecrow-imap', 'hoodiecrow-imap@2');
+  return installedSync(cacheDir, 'hoodiecrow');
 }
 
 /** Links the e-mail node into a Node-RED user folder. */
 export function installEmailNode(userDir: string): void {
-  const link = path.join(userDir, 'node_modules', 'node-red-node-email');
-  fs.mkdirSync(path.dirname(link), { recursive: true });
-  fs.rmSync(link, { recursive: true, force: true });
-  fs.symlinkSync(emailNodePackage(), link, 'dir');
+  installNode(userDir, 'email');
 }
 
 /**

@@ -154,6 +154,50 @@ describe('expiry check in a real runtime', function () {
     expect(dates).to.deep.equal([...dates].sort());
   });
 
+  it('puts the same items on the summary shaped for a dashboard: flat rows, counts, weeks', async () => {
+    const out = await load({}, { english: true });
+    await out.check();
+    const summary = out.summary[0]!;
+    const items = summary.payload as { authObject: { name: string }; daysLeft: number }[];
+    const { rows, counts, weeks } = summary.overview as {
+      rows: Record<string, unknown>[];
+      counts: Record<string, number>;
+      weeks: { week: string; count: number }[];
+    };
+    expect(rows.map((r) => [r.object, r.daysLeft])).to.deep.equal(
+      items.map((i) => [i.authObject.name, i.daysLeft]),
+    );
+    expect(rows.map((r) => r.status)).to.deep.equal([
+      '✖ expired',
+      '▲ critical',
+      '● warning',
+      '✓ ok',
+    ]);
+    expect(rows[1]).to.include({ object: 'Soon', objectId: 'soon', what: 'client secret' });
+    expect(counts).to.deep.equal({ expired: 1, critical: 1, warning: 1, ok: 1 });
+    // 3 and 20 days ahead fall in the 13 weeks, 90 days ahead in the last one.
+    expect(weeks.reduce((n, w) => n + w.count, 0)).to.equal(3);
+  });
+
+  it('makes msg.overview an ordinary property: JSON and message clones carry it, a flow can replace or delete it', async () => {
+    const out = await load({});
+    for (let i = 0; i < 4; i++) await out.check();
+    const [json, cloned, replaced, deleted] = out.summary as Record<string, unknown>[];
+    expect(Object.keys(json!)).to.include('overview');
+    const parsed = JSON.parse(JSON.stringify(json)) as { overview: { rows: unknown[] } };
+    expect(parsed.overview.rows).to.have.length(4);
+    const { util } = requireFromNodeRed('@node-red/util') as {
+      util: { cloneMessage<T>(m: T): T };
+    };
+    const clone = util.cloneMessage(cloned!) as { overview: { counts: Record<string, number> } };
+    expect(clone.overview.counts).to.deep.equal({ expired: 1, critical: 1, warning: 1, ok: 1 });
+    // Replaced and deleted before anything read them.
+    replaced!.overview = 'replaced';
+    expect(replaced!.overview).to.equal('replaced');
+    delete deleted!.overview;
+    expect(deleted).to.not.have.property('overview');
+  });
+
   it('checks only the selected objects', async () => {
     const out = await load({ authObjects: ['soon'] });
     await out.check();
