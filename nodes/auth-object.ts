@@ -107,6 +107,7 @@ export = function (RED: NodeAPI) {
         throw userError(err);
       });
     };
+    node.tokenState = () => state;
     node.subscribe = (listener) => {
       listeners.add(listener);
       listener(state);

@@ -74,6 +74,7 @@ export interface CheckOptions {
 }
 
 const isString = (x: unknown): x is string => typeof x === 'string';
+const NONE: readonly never[] = Object.freeze([]);
 
 /** One usable entry of an object, as every check sees it. */
 interface PlannedItem {
@@ -105,10 +106,16 @@ export function planEntries(id: string, entries: readonly unknown[]): ExpiryPlan
       continue;
     }
     const e = entry as Partial<Record<keyof ExpiryEntry, unknown>>;
-    const appliesTo = Array.isArray(e.appliesTo) ? e.appliesTo.filter(isString) : [];
+    const list = e.appliesTo;
+    // The entry's own list where it holds only names (checks copy it for each item).
+    const appliesTo: readonly string[] = !Array.isArray(list)
+      ? NONE
+      : list.every(isString)
+        ? list
+        : list.filter(isString);
     const parsed = entryDate(e);
     if (!parsed.ok) {
-      invalid.push({ appliesTo, raw: e.expiresAt, reason: parsed.parsed.reason });
+      invalid.push({ appliesTo: [...appliesTo], raw: e.expiresAt, reason: parsed.parsed.reason });
       continue;
     }
     const date = parsed.date;
@@ -123,7 +130,7 @@ export function planEntries(id: string, entries: readonly unknown[]): ExpiryPlan
     const key = n > 1 ? `${base}#${n}` : base;
     items.push({ date, appliesTo, note: typeof e.note === 'string' ? e.note : '', key });
   }
-  return { id, items, invalid };
+  return { id, items, invalid: invalid.length ? invalid : NONE };
 }
 
 /**
