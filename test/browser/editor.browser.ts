@@ -331,7 +331,8 @@ describe('the editor in a real browser', function () {
     const before = server.requests.length;
     await page.evaluate((getId) => {
       const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      RED.view.importNodes([
+      // Straight into the flow: the view's import would leave it hanging on the mouse pointer.
+      RED.nodes.import([
         {
           id: 'b0000000000000b1',
           type: 'inject',
@@ -343,9 +344,13 @@ describe('the editor in a real browser', function () {
           payloadType: 'date',
           repeat: '',
           once: false,
-          wires: [[getId]],
+          wires: [[]],
         },
       ]);
+      const inject = RED.nodes.filterNodes({ type: 'inject' })[0];
+      RED.nodes.addLink({ source: inject, sourcePort: 0, target: RED.nodes.node(getId) });
+      RED.nodes.dirty(true);
+      RED.view.redraw(true);
     }, get.id as string);
     await deploy();
     await page.waitForFunction(() =>
