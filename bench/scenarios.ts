@@ -9,7 +9,17 @@ import type { AuthObjectNode } from '../nodes/auth-object-api';
 import { DEFAULTS } from '../nodes/core/config';
 import { DEFAULT_RETRY, type ManagerState } from '../nodes/core/token-manager';
 import { DEMO, type OAuthServer } from '../test/fixtures/oauth-server';
-import { figure, max, mb, median, percentile, round, spread, type Figure } from './report';
+import {
+  figure,
+  max,
+  mb,
+  median,
+  percentile,
+  quantile,
+  round,
+  spread,
+  type Figure,
+} from './report';
 import { idle } from './idle';
 import { tab, type FlowNode, type LiveNode, type Msg, type Runtime, type Sink } from './runtime';
 
@@ -237,13 +247,14 @@ export async function cached(ctx: Context): Promise<Figure[]> {
       walls[which].push(rate.wall);
     }
   }
-  const g = median(rates.get);
-  const n = median(rates.noop);
-  // Each round's two runs are back to back, a fraction of a second each, and timed in CPU
-  // time: what other processes on the machine take does not count, and the median of many
-  // short rounds drops the ones whose caches they disturbed more than that.
+  // CPU time leaves out what other processes take; what they still cost a run (caches, memory
+  // bandwidth, helper threads of the collector) only ever slows it. So each side's rate is the
+  // one a quarter of its 28 runs reached or beat (the least disturbed runs, not the single best),
+  // taken from rounds that interleave the two sides.
+  const g = quantile(rates.get, 0.75);
+  const n = quantile(rates.noop, 0.75);
+  const ratio = g / n;
   const ratios = rates.get.map((x, r) => x / rates.noop[r]!);
-  const ratio = median(ratios);
   const wallRatios = walls.get.map((x, r) => x / walls.noop[r]!);
   const messages = 1 + 20_000 + ROUNDS * N;
   return [
@@ -253,7 +264,7 @@ export async function cached(ctx: Context): Promise<Figure[]> {
       'x',
       '>= 0.9',
       ratio >= 0.9,
-      `get token / change node, msg per CPU second, ${ROUNDS} rounds: ${spread(ratios)}`,
+      `get token / change node, msg per CPU second, upper quartile of ${ROUNDS} runs each; per round: ${spread(ratios)}`,
     ),
     figure(
       'cached.wall_ratio',
@@ -263,8 +274,22 @@ export async function cached(ctx: Context): Promise<Figure[]> {
       null,
       `the same in wall time: ${spread(wallRatios)}`,
     ),
-    figure('cached.get_token_rate', g, 'msg/s', '', null, `CPU time, median of ${ROUNDS} x ${N}`),
-    figure('cached.change_rate', n, 'msg/s', '', null, `CPU time, median of ${ROUNDS} x ${N}`),
+    figure(
+      'cached.get_token_rate',
+      g,
+      'msg/s',
+      '',
+      null,
+      `CPU time, upper quartile of ${ROUNDS} x ${N}`,
+    ),
+    figure(
+      'cached.change_rate',
+      n,
+      'msg/s',
+      '',
+      null,
+      `CPU time, upper quartile of ${ROUNDS} x ${N}`,
+    ),
     figure(
       'cached.token_requests',
       ctx.server.requests.length - before,
