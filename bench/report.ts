@@ -19,6 +19,16 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** The value a fraction `q` (0..1) of `xs` is at or below, interpolated between ranks. */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
+}
+
 /** `min / median / max` of a figure's repeats, for the table's note. */
 export function spread(xs: readonly number[], digits = 2): string {
   if (xs.length === 0) return 'no repeats';

@@ -1,7 +1,8 @@
 /**
  * The package's admin HTTP routes, behind the editor's permissions:
  * - POST /auth-objects/test      (auth-object.write) one token request with the form's values
- * - GET  /auth-objects/expiries  (auth-object.read)  every deployed object's expiries, sorted
+ * - GET  /auth-objects/expiries  (auth-object.read)  every deployed object's expiries, sorted,
+ *                                                     and its token's state (never the token)
  * Neither returns nor logs a secret or a token. Test connection is reachable by users who
  * may not read the stored secrets: see core/test-form.ts for when it may use them.
  */
@@ -13,6 +14,7 @@ import { exceeds } from './core/bounded';
 import { validateSettings, type Credentials } from './core/config';
 import { AuthError, CODES, ConfigError } from './core/errors';
 import { runCheck } from './core/expiry-report';
+import { tokenView } from './core/token-view';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
 import { probeToken } from './core/probe';
@@ -272,11 +274,14 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
   );
 
   function expiries() {
-    const infos = authObjects(RED).map((o) => o.expiryInfo());
-    const objects = infos.map((info) => ({
-      id: info.id,
-      name: info.name,
-      endpoint: info.endpoint ?? endpointLabel({}),
+    const live = authObjects(RED);
+    const infos = live.map((o) => o.expiryInfo());
+    const objects = live.map((o, i) => ({
+      id: infos[i]!.id,
+      name: infos[i]!.name,
+      endpoint: infos[i]!.endpoint ?? endpointLabel({}),
+      // State and times only: the sidebar shows "idle" rather than a stale "valid until".
+      token: tokenView(o.tokenState()),
     }));
     const result = runCheck(infos, Date.now(), THRESHOLDS);
     return {

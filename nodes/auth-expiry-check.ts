@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { ConfigError } from './core/errors';
-import type { ExpiryItem } from './core/expiry';
+import type { ExpiryDate } from './core/expiry';
 import {
   cachedTranslator,
   composeReminder,
@@ -161,7 +161,7 @@ export = function (RED: NodeAPI) {
       ctx.set(MEMORY_KEY, memory);
 
       const words = cachedTranslator(t);
-      const dateText = (d: ExpiryItem) => (d.dateOnly ? d.raw : formatLocal(d.at));
+      const dateText = (d: ExpiryDate) => (d.dateOnly ? d.raw : formatLocal(d.at));
       const reminders = due.map((f) => {
         const text = composeReminder(f, words, dateText);
         const msg: NodeMessage & Record<string, unknown> = { ...text, expiry: f.item };

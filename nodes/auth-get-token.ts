@@ -14,6 +14,13 @@ interface GetTokenDef extends NodeDef {
 
 type Msg = NodeMessage & Record<string, unknown>;
 
+/** A message waiting for a token, with what answers it. */
+interface Waiter {
+  msg: Msg;
+  send: (msg: NodeMessage) => void;
+  done: (err?: Error) => void;
+}
+
 export = function (RED: NodeAPI) {
   const t = (key: string, params?: Record<string, string>) =>
     RED._(`auth-get-token.${key}`, params);
@@ -109,6 +116,30 @@ export = function (RED: NodeAPI) {
       }
     };
 
+    /**
+     * Messages waiting for the token being fetched, answered together when it comes: one
+     * promise reaction for a burst, not a promise and a closure per message, which made a
+     * cold burst of 10,000 leave half a round trip after its token arrived.
+     */
+    let waiting: Waiter[] | undefined;
+    const answer = (batch: Waiter[], tok: AccessToken | undefined, err?: Error) => {
+      if (waiting === batch) waiting = undefined;
+      for (const w of batch) {
+        if (!tok) {
+          w.done(err);
+          continue;
+        }
+        try {
+          deliver(w.msg, tok);
+          w.send(w.msg);
+          w.done();
+        } catch (e) {
+          // One message that cannot take the token does not hold up the others.
+          w.done(e as Error);
+        }
+      }
+    };
+
     this.on('input', (m, send, done) => {
       const msg = m as Msg;
       if (!auth) {
@@ -125,13 +156,16 @@ export = function (RED: NodeAPI) {
         done();
         return;
       }
+      if (!force && waiting) {
+        waiting.push({ msg, send, done });
+        return;
+      }
+      // A forced refresh starts a batch of its own: the messages after it wait for the new token.
+      const batch: Waiter[] = [{ msg, send, done }];
+      waiting = batch;
       auth.getToken(force).then(
-        (tok) => {
-          deliver(msg, tok);
-          send(msg);
-          done();
-        },
-        (err: Error) => done(err),
+        (tok) => answer(batch, tok),
+        (err: Error) => answer(batch, undefined, err),
       );
     });
 

@@ -10,6 +10,8 @@ export interface AuthObjectNode extends Node {
   current(): AccessToken | undefined;
   /** A usable token; rejects with an Error whose `code` says why, its message translated. */
   getToken(forceRefresh: boolean): Promise<AccessToken>;
+  /** The token's state now (no token in it). */
+  tokenState(): ManagerState;
   /** Calls `listener` now with the current state and on every change; returns the unsubscribe. */
   subscribe(listener: StateListener): () => void;
   /** The user-facing text for a state's error. */

@@ -4,6 +4,7 @@ import type { AuthObjectNode, StateListener } from './auth-object-api';
 import { validateSettings, type Credentials } from './core/config';
 import { ConfigError, type AuthError } from './core/errors';
 import { parseEntryDate, type ExpiryEntry } from './core/expiry';
+import { planEntries } from './core/expiry-report';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
@@ -92,6 +93,8 @@ export = function (RED: NodeAPI) {
       ...(server ? { server } : {}),
       notify: typeof config.notify === 'string' ? config.notify.trim() : '',
       entries,
+      // The entries do not change until the next deploy: every check reads them from here.
+      plan: planEntries(this.id, entries),
     };
     node.expiryInfo = () => info;
     const deployed = Object.freeze({ ...config });
@@ -104,6 +107,7 @@ export = function (RED: NodeAPI) {
         throw userError(err);
       });
     };
+    node.tokenState = () => state;
     node.subscribe = (listener) => {
       listeners.add(listener);
       listener(state);

@@ -206,21 +206,21 @@ export function evaluate(
     const appliesTo = Array.isArray(e.appliesTo)
       ? e.appliesTo.filter((p): p is string => typeof p === 'string')
       : [];
-    const date = parsedDate(e);
-    const parsed = date.parsed;
+    const parsed = entryDate(e);
     let item: EvaluatedExpiry;
     if (!parsed.ok) {
-      const { code, reason } = parsed;
+      const { code, reason } = parsed.parsed;
       item = { invalid: true, appliesTo, code, reason, raw: e.expiresAt };
     } else {
+      const { at, dateOnly, raw, expiresAt } = parsed.date;
       item = {
         appliesTo,
-        expiresAt: date.iso,
-        at: parsed.at,
-        dateOnly: parsed.dateOnly,
-        raw: date.raw,
-        daysLeft: daysLeft(parsed.at, now),
-        severity: severityOf(parsed.at, now, options.warnDays, options.criticalDays),
+        expiresAt,
+        at,
+        dateOnly,
+        raw,
+        daysLeft: daysLeft(at, now),
+        severity: severityOf(at, now, options.warnDays, options.criticalDays),
       };
     }
     if (typeof e.note === 'string') item.note = e.note;
@@ -229,12 +229,21 @@ export function evaluate(
   return items.sort(compareEvaluated);
 }
 
-interface ParsedEntryDate {
-  text: unknown;
-  parsed: ParsedExpiry;
-  iso: string;
-  raw: string;
+/** An item's date as a check needs it: the instant and how the user wrote it. */
+export interface ExpiryDate {
+  /** The instant, epoch milliseconds. */
+  readonly at: number;
+  readonly dateOnly: boolean;
+  /** As stored, trimmed. */
+  readonly raw: string;
+  /** The instant, ISO 8601 in UTC. */
+  readonly expiresAt: string;
 }
+
+/** An entry's `expiresAt` parsed: the date, or why it is not one. */
+export type EntryDate =
+  | { ok: true; text: unknown; parsed: ParsedExpiry & { ok: true }; date: ExpiryDate }
+  | { ok: false; text: unknown; parsed: ParsedExpiry & { ok: false } };
 
 /**
  * Parsed dates by entry: a check evaluates the same deployed entries again and again (10,000
@@ -242,7 +251,7 @@ interface ParsedEntryDate {
  * against the text, so an entry changed in place is parsed again. A date without offset keeps
  * the runtime zone it was first read in: that zone is fixed while Node-RED runs.
  */
-const parsedEntries = new WeakMap<object, ParsedEntryDate>();
+const parsedEntries = new WeakMap<object, EntryDate>();
 
 /**
  * {@link parseExpiryDate} of an entry's `expiresAt` (anything else than an object has none),
@@ -250,21 +259,32 @@ const parsedEntries = new WeakMap<object, ParsedEntryDate>();
  */
 export function parseEntryDate(entry: unknown): ParsedExpiry {
   if (typeof entry !== 'object' || entry === null) return parseExpiryDate(undefined);
-  return parsedDate(entry).parsed;
+  return entryDate(entry).parsed;
 }
 
-function parsedDate(e: { expiresAt?: unknown }): ParsedEntryDate {
+/**
+ * {@link parseEntryDate} with the date's forms a report shows, made once per entry: the same
+ * object for every check until the entry's `expiresAt` changes. Never mutate it.
+ */
+export function entryDate(e: { expiresAt?: unknown }): EntryDate {
   const hit = parsedEntries.get(e);
   if (hit && hit.text === e.expiresAt) return hit;
   const parsed = parseExpiryDate(e.expiresAt);
-  const date: ParsedEntryDate = {
-    text: e.expiresAt,
-    parsed,
-    iso: parsed.ok ? new Date(parsed.at).toISOString() : '',
-    raw: parsed.ok ? (e.expiresAt as string).trim() : '',
-  };
-  parsedEntries.set(e, date);
-  return date;
+  const entry: EntryDate = parsed.ok
+    ? {
+        ok: true,
+        text: e.expiresAt,
+        parsed,
+        date: Object.freeze({
+          at: parsed.at,
+          dateOnly: parsed.dateOnly,
+          raw: (e.expiresAt as string).trim(),
+          expiresAt: new Date(parsed.at).toISOString(),
+        }),
+      }
+    : { ok: false, text: e.expiresAt, parsed };
+  parsedEntries.set(e, entry);
+  return entry;
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
- * The "Auth objects" sidebar tab: every deployed object's expiries, from
- * GET auth-objects/expiries (nodes/admin-routes.ts), filtered by the same thresholds
+ * The "Auth objects" sidebar tab: every deployed object's expiries and its token's state,
+ * from GET auth-objects/expiries (nodes/admin-routes.ts), filtered by the same thresholds
  * the admin list uses.
  */
 import { KNOWN_PARAMETERS, THRESHOLDS } from '../core/rules';
+import { formatUntil } from '../core/time';
+import type { TokenView } from '../core/token-view';
 
 // Plugin messages are namespaced by the plugin's set id.
 const NS = 'node-red-contrib-auth-objects/auth-objects-sidebar:auth-objects-sidebar.';
@@ -63,7 +65,7 @@ interface InvalidItem {
   reason: string;
 }
 interface Expiries {
-  objects: ObjectRef[];
+  objects: (ObjectRef & { token?: TokenView })[];
   items: Item[];
   invalid: InvalidItem[];
 }
@@ -128,6 +130,35 @@ function paramLabel(name: string): string {
   return label && label !== key ? label : name;
 }
 
+/** The token line of an object's rows: what the object holds now, never a stale "valid until". */
+function tokenLine(token: TokenView): { text: string; title: string } {
+  const until = (iso: string) => formatUntil(Date.parse(iso));
+  let text: string;
+  switch (token.state) {
+    case 'idle':
+      text = t('token.idle');
+      break;
+    case 'requesting':
+      text = t('token.requesting');
+      break;
+    case 'refreshing':
+      text = t('token.refreshing', { time: until(token.expiresAt) });
+      break;
+    case 'valid':
+      text = t('token.valid', { time: until(token.expiresAt) });
+      break;
+    case 'error':
+      text =
+        token.expiresAt !== undefined
+          ? t('token.refreshFailed', { code: token.code, time: until(token.expiresAt) })
+          : token.pausedUntil !== undefined
+            ? t('token.paused', { code: token.code, time: until(token.pausedUntil) })
+            : t('token.error', { code: token.code });
+      break;
+  }
+  return { text, title: t(`token.title.${token.state}`) };
+}
+
 function openObject(id: string): void {
   RED.editor.editConfig('', 'auth-object', id, '');
 }
@@ -135,7 +166,7 @@ function openObject(id: string): void {
 /** Text that breaks anywhere rather than widen the tab. */
 const WRAP = { overflowWrap: 'anywhere', wordBreak: 'break-word', minWidth: '0' };
 
-function row(item: Row): JQuery {
+function row(item: Row, token: TokenView | undefined): JQuery {
   const kind: Kind = item.kind === 'item' ? item.severity : item.kind;
   const color = COLORS[kind];
   const li = $('<li class="auth-objects-item" tabindex="0" role="button"></li>')
@@ -184,6 +215,16 @@ function row(item: Row): JQuery {
     line = `${shownDate(item)} · ${when(item.daysLeft)}${what ? ` · ${what}` : ''}`;
   }
   $('<div class="auth-objects-when"></div>').css(WRAP).text(line).appendTo(li);
+  if (token) {
+    const line = tokenLine(token);
+    $(
+      '<div class="auth-objects-token" style="color: var(--red-ui-secondary-text-color, #888);"></div>',
+    )
+      .css(WRAP)
+      .attr({ 'data-token-state': token.state, title: line.title })
+      .text(line.text)
+      .appendTo(li);
+  }
   if (item.kind === 'item' && item.note) {
     $('<div style="font-style: italic; color: var(--red-ui-secondary-text-color, #888);"></div>')
       .css(WRAP)
@@ -201,6 +242,10 @@ function row(item: Row): JQuery {
 
 /** Reloads the open tab after a deploy; set while the tab exists. */
 let onDeploy: (() => void) | undefined;
+/** Reloads the open tab when a get token node's status changes (its object's token did). */
+let onStatus: ((topic: string) => void) | undefined;
+/** How long status changes are gathered before one reload: a deploy starts many at once. */
+const STATUS_SETTLE_MS = 500;
 
 const plugin: SidebarPlugin = {
   type: PLUGIN,
@@ -270,7 +315,8 @@ const plugin: SidebarPlugin = {
           .text(t('empty'))
           .appendTo(list);
       }
-      for (const r of rows) row(r).appendTo(list);
+      const tokens = new Map(data.objects.map((o) => [o.id, o.token]));
+      for (const r of rows) row(r, tokens.get(r.authObject.id)).appendTo(list);
     }
 
     function load(): void {
@@ -302,11 +348,28 @@ const plugin: SidebarPlugin = {
     if (onDeploy) RED.events.off('deploy', onDeploy);
     onDeploy = load;
     RED.events.on('deploy', onDeploy);
+    // A token is fetched, renewed or lapses when a get token node's status changes: reload
+    // then, while the tab is shown, so no stale "valid until" stays on screen.
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    if (onStatus) RED.comms.unsubscribe('status/#', onStatus);
+    onStatus = (topic: string) => {
+      const node = RED.nodes.node(topic.slice('status/'.length)) as { type?: string } | null;
+      if (node?.type !== 'auth-get-token' || !content.is(':visible')) return;
+      // After the last of a few changes in a row (requesting, then valid).
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(() => {
+        pending = undefined;
+        load();
+      }, STATUS_SETTLE_MS);
+    };
+    RED.comms.subscribe('status/#', onStatus);
     render();
   },
   onremove() {
     if (onDeploy) RED.events.off('deploy', onDeploy);
     onDeploy = undefined;
+    if (onStatus) RED.comms.unsubscribe('status/#', onStatus);
+    onStatus = undefined;
     RED.sidebar.removeTab(TAB);
     RED.actions.remove(ACTION);
   },

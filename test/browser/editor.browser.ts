@@ -307,6 +307,85 @@ describe('the editor in a real browser', function () {
     await page.click('#node-config-dialog-cancel');
   });
 
+  it("shows each object's token in the sidebar: idle while nobody used it, valid until once a message took one", async () => {
+    const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
+    const get = flows.find((n) => n.type === 'auth-get-token')!;
+    await page.evaluate(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.sidebar.show('auth-objects');
+    });
+    await page.click('.auth-objects-filter[data-filter="all"]');
+    const tokens = page.locator('.auth-objects-list .auth-objects-item .auth-objects-token');
+    await page.waitForFunction(
+      () => document.querySelectorAll('.auth-objects-list .auth-objects-token').length === 3,
+    );
+    expect(await tokens.evaluateAll((els) => els.map((e) => e.textContent))).to.deep.equal([
+      'token: idle',
+      'token: idle',
+      'token: idle',
+    ]);
+    expect(await tokens.first().getAttribute('data-token-state')).to.equal('idle');
+    await shot('sidebar-token-idle');
+
+    // An inject node in front of get token; its button sends one message.
+    const before = server.requests.length;
+    await page.evaluate((getId) => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      // Straight into the flow: the view's import would leave it hanging on the mouse pointer.
+      RED.nodes.import([
+        {
+          id: 'b0000000000000b1',
+          type: 'inject',
+          z: RED.workspaces.active(),
+          x: 120,
+          y: 320,
+          props: [{ p: 'payload' }],
+          payload: '',
+          payloadType: 'date',
+          repeat: '',
+          once: false,
+          wires: [[]],
+        },
+      ]);
+      const inject = RED.nodes.filterNodes({ type: 'inject' })[0];
+      RED.nodes.addLink({ source: inject, sourcePort: 0, target: RED.nodes.node(getId) });
+      RED.nodes.dirty(true);
+      RED.view.redraw(true);
+    }, get.id as string);
+    await deploy();
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll('.auth-objects-list .auth-objects-token')).every(
+        (e) => e.getAttribute('data-token-state') === 'idle',
+      ),
+    );
+    const deployed = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
+    const inject = deployed.find((n) => n.type === 'inject')!;
+    expect(inject.wires).to.deep.equal([[get.id]]);
+    const injected = await page.evaluate(async (id) => {
+      const res = await fetch(`inject/${id}`, { method: 'POST' });
+      return res.status;
+    }, inject.id as string);
+    expect(injected).to.equal(200);
+    // The sidebar reloads by itself when get token's status changes.
+    await page.waitForFunction(
+      () =>
+        Array.from(document.querySelectorAll('.auth-objects-list .auth-objects-token')).length ===
+          3 &&
+        Array.from(document.querySelectorAll('.auth-objects-list .auth-objects-token')).every(
+          (e) => e.getAttribute('data-token-state') === 'valid',
+        ),
+      undefined,
+      { timeout: 15_000 },
+    );
+    const texts = await tokens.evaluateAll((els) => els.map((e) => e.textContent ?? ''));
+    for (const text of texts)
+      expect(text).to.match(/^token: valid until (\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d$/);
+    expect(server.requests.length - before).to.equal(1);
+    const sidebarText = (await page.textContent('.auth-objects-sidebar')) ?? '';
+    for (const t of server.issuedAccessTokens) expect(sidebarText).to.not.contain(t);
+    await shot('sidebar-token-valid');
+  });
+
   it('asks to type the stored secrets again when the token URL changed, and sends nothing', async () => {
     const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
     const id = flows.find((n) => n.type === 'auth-object')!.id as string;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { AuthObjectNode } from '../../nodes/auth-object-api';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawHandler, type RawServer } from '../fixtures/raw-server';
 import { flowOf, helper, load, type Loaded } from '../helpers/runtime';
@@ -161,12 +162,77 @@ describe('admin routes', function () {
     const res = await helper.request().get('/auth-objects/expiries').expect(200);
     bodies.push(res.text);
     expect(res.body.objects).to.deep.equal([
-      { id: 'auth', name: 'test object', endpoint: `password @ ${new URL(server.tokenUrl).host}` },
+      {
+        id: 'auth',
+        name: 'test object',
+        endpoint: `password @ ${new URL(server.tokenUrl).host}`,
+        token: { state: 'idle' },
+      },
     ]);
     expect(res.body.items).to.have.length(1);
     expect(res.body.items[0]).to.include({ severity: 'critical', daysLeft: 3 });
     expect(res.body.invalid).to.have.length(1);
     expect(res.body.invalid[0]).to.include({ expiresAt: 'next tuesday' });
+  });
+});
+
+describe('the sidebar list: token state of each object', function () {
+  this.timeout(20_000);
+  let server: OAuthServer;
+  afterEach(async () => {
+    await helper.unload();
+    await server.close();
+  });
+
+  const tokenOf = async () => {
+    const res = await helper.request().get('/auth-objects/expiries').expect(200);
+    for (const secret of [
+      ...SECRETS,
+      ...server.issuedAccessTokens,
+      ...server.issuedRefreshTokens,
+    ]) {
+      expect(res.text).to.not.contain(secret);
+    }
+    return res.body.objects.map((o: { token: unknown }) => o.token);
+  };
+
+  it('says idle until a message took a token, then valid until its expiry, then idle once it lapsed', async () => {
+    server = await startOAuthServer({ accessTokenLifetime: 2 });
+    const l = await load(flowOf({ grantType: 'password', tokenUrl: server.tokenUrl }), {
+      auth: { ...conf, ...user },
+    });
+    expect(await tokenOf()).to.deep.equal([{ state: 'idle' }]);
+    l.send();
+    await l.settled(1);
+    const [valid] = await tokenOf();
+    expect(valid).to.have.keys('state', 'expiresAt');
+    expect(valid.state).to.equal('valid');
+    // The object's own expiry, to the millisecond.
+    const state = (l.node('auth') as AuthObjectNode).tokenState();
+    expect(state.state).to.equal('valid');
+    expect(valid.expiresAt).to.equal(
+      new Date((state as { expiresAt: number }).expiresAt).toISOString(),
+    );
+    // Only the message that waited took it: it lapses instead of being renewed.
+    for (let i = 0; i < 50 && (await tokenOf())[0].state !== 'idle'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await tokenOf()).to.deep.equal([{ state: 'idle' }]);
+    expect(server.requests).to.have.length(1);
+  });
+
+  it('gives the error code and the end of the cool-down of a refused object, not its message', async () => {
+    server = await startOAuthServer();
+    const l = await load(flowOf({ grantType: 'password', tokenUrl: server.tokenUrl }), {
+      auth: { ...conf, ...user, password: 'wrong' },
+    });
+    l.send();
+    await l.settled(1);
+    const [token] = await tokenOf();
+    expect(token).to.have.keys('state', 'code', 'pausedUntil');
+    expect(token).to.include({ state: 'error', code: 'invalid_grant' });
+    const state = (l.node('auth') as AuthObjectNode).tokenState() as { pausedUntil: number };
+    expect(token.pausedUntil).to.equal(new Date(state.pausedUntil).toISOString());
   });
 });
 

@@ -106,4 +106,40 @@ describe('get token under load', function () {
     expect(tokenOf(l.out.at(-1)!)).to.not.equal(tokenOf(l.out[0]!));
     expect(server.requests).to.have.length(2);
   });
+
+  it('answers a burst waiting for the first token together: one call into the auth object, in order', async () => {
+    server.setLatency(200);
+    const l = await load(
+      flowOf({ grantType: 'client_credentials', tokenUrl: server.tokenUrl }),
+      ccCreds,
+    );
+    const auth = l.node('auth') as AuthObjectNode;
+    const getToken = auth.getToken.bind(auth);
+    let calls = 0;
+    auth.getToken = (force) => {
+      calls++;
+      return getToken(force);
+    };
+    for (let i = 0; i < 1000; i++) l.send({ payload: i });
+    await l.settled(1000);
+    expect(l.errors).to.have.length(0);
+    expect(calls).to.equal(1);
+    expect(server.requests).to.have.length(1);
+    expect(l.out.map((m) => m.payload)).to.deep.equal([...Array(1000).keys()]);
+    expect(new Set(l.out.map(tokenOf)).size).to.equal(1);
+  });
+
+  it('fails every message of a waiting burst with the error of its one request', async () => {
+    server.failNext(1, 400);
+    const l = await load(
+      flowOf({ grantType: 'client_credentials', tokenUrl: server.tokenUrl }),
+      ccCreds,
+    );
+    for (let i = 0; i < 100; i++) l.send({ payload: i });
+    await l.settled(100);
+    expect(l.out).to.have.length(0);
+    expect(l.errors).to.have.length(100);
+    expect(server.requests).to.have.length(1);
+    expect(new Set(l.errors.map((m) => (m.error as { code?: string }).code))).to.have.length(1);
+  });
 });
