@@ -278,7 +278,7 @@ describe('expiry check in a real runtime', function () {
         tokenUrl: 'https://login.example.com/tenant/oauth2/token?api-version=2',
         expiries: [
           { expiresAt: inDays(3), appliesTo: ['clientSecret', 'refreshToken'] },
-          { expiresAt: inDays(4), appliesTo: ['password', 'clientCertificate', 'apiKey'] },
+          { expiresAt: inDays(4), appliesTo: ['password', 'clientCertificate', 'vendorKey'] },
         ],
       },
       {
@@ -296,7 +296,7 @@ describe('expiry check in a real runtime', function () {
     const [first, second, third] = out.attention;
     expect(first!.topic).to.match(/^\[critical\] Soon: client secret and refresh token expires/);
     expect(second!.topic).to.match(
-      /^\[critical\] Soon: password and client certificate and apiKey expires/,
+      /^\[critical\] Soon: password and client certificate and vendorKey expires/,
     );
     const body = String(first!.payload);
     expect(body).to.not.match(/clientSecret|refreshToken|client_credentials @/);
