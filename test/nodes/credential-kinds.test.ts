@@ -91,6 +91,16 @@ describe('static credential kinds against a real API', function () {
     });
   });
 
+  it('leaves one header of the name on the message, whatever casing the incoming one had', async () => {
+    secrets = [KEY, TOKEN];
+    loaded = await load(flowOf({ kind: 'apiKey', apiKeyName: 'X-API-Key' }), {
+      auth: { apiKey: KEY },
+    });
+    loaded.send({ headers: { 'x-api-key': 'old', 'X-API-KEY': 'older', Accept: 'text/plain' } });
+    await loaded.settled(1);
+    expect(loaded.out[0]!.headers).to.deep.equal({ Accept: 'text/plain', 'X-API-Key': KEY });
+  });
+
   it('sends an API key as a query parameter of msg.url, keeping the others and replacing its own', async () => {
     const key = 'a b&c=d/é';
     secrets = [key];
