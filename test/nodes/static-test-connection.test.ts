@@ -94,4 +94,38 @@ describe('Test connection of API key, Basic and bearer objects', function () {
     expect(r).to.include({ ok: false, code: 'CONFIG_INVALID', field: 'apiKeyName' });
     expect(api.requests).to.have.length(0);
   });
+
+  it('counts refused tests of a test URL in the same budgets: the sixth 401 in a row is not sent', async () => {
+    for (let i = 0; i < 5; i++) {
+      const r = await test(basicForm({}, { password: `wrong-${i}` }));
+      expect(r).to.include({ ok: false, status: 401 });
+    }
+    const res = await helper
+      .request()
+      .post('/auth-objects/test')
+      .send(basicForm({}, { password: 'wrong-6' }))
+      .expect(429);
+    answers.push(res.text);
+    expect(res.body).to.include({ code: 'RATE_LIMITED', limit: 'refusedUser' });
+    expect(api.requests).to.have.length(5);
+  });
+
+  it('does not count a test the API accepted as a refusal', async () => {
+    for (let i = 0; i < 8; i++) {
+      expect(await test(basicForm())).to.include({ ok: true, status: 200 });
+    }
+    expect(api.requests).to.have.length(8);
+  });
+
+  it('lists static objects in the sidebar with their kind and test URL host', async () => {
+    const res = await helper.request().get('/auth-objects/expiries').expect(200);
+    answers.push(res.text);
+    const objects = (res.body as { objects: { id: string; endpoint: string }[] }).objects;
+    expect(objects).to.deep.include({
+      id: 'auth',
+      name: 'test object',
+      endpoint: `basic @ ${new URL(api.url).host}`,
+    });
+    expect(objects).to.deep.include({ id: 'patobj', name: 'pat', endpoint: 'bearer' });
+  });
 });
