@@ -99,7 +99,20 @@ export = function (RED: NodeAPI) {
       }
       return toMail;
     };
+    // The deployed auth objects by name, for msg.authObject: read once per deploy.
+    let byName: Map<string, string[]> | undefined;
+    const namesIndex = (): Map<string, string[]> => {
+      if (byName) return byName;
+      const index = new Map<string, string[]>();
+      RED.nodes.eachNode((n) => {
+        const name = (n as { name?: unknown }).name;
+        if (n.type !== 'auth-object' || typeof name !== 'string' || !name) return;
+        index.set(name, [...(index.get(name) ?? []), n.id]);
+      });
+      return (byName = index);
+    };
     const onFlowsStarted = () => {
+      byName = undefined;
       walkRoute();
     };
     RED.events.on('flows:started', onFlowsStarted);
@@ -174,18 +187,7 @@ export = function (RED: NodeAPI) {
       const permitted = (id: string) => allowed.length === 0 || allowed.includes(id);
       const byId = key && permitted(key) ? authObjects(RED, [key])[0] : undefined;
       if (byId) return byId;
-      const named: string[] = [];
-      if (key) {
-        RED.nodes.eachNode((n) => {
-          if (
-            n.type === 'auth-object' &&
-            (n as { name?: unknown }).name === key &&
-            permitted(n.id)
-          ) {
-            named.push(n.id);
-          }
-        });
-      }
+      const named = key ? (namesIndex().get(key) ?? []).filter(permitted) : [];
       if (named.length > 1) {
         throw codedError(t('errors.ambiguousObject', { name: shown }), CODES.AMBIGUOUS_AUTH_OBJECT);
       }
