@@ -466,9 +466,14 @@ describe('admin routes under attack by a user who may only test', function () {
   });
 
   it('signs no client assertion for an audience or issuer the caller chose', async () => {
+    const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
     for (const [extra, creds] of [
       [{ tokenUrl: attacker.tokenUrl }, {}],
       [{}, { clientId: 'attacker-app' }],
+      // The same key signing a JWT bearer grant: an assertion good for a token, not a client.
+      [{ grantType: JWT_BEARER }, {}],
+      [{ grantType: JWT_BEARER, assertionAudience: attacker.url }, {}],
+      [{ grantType: JWT_BEARER, assertionSubject: 'admin@example.com' }, {}],
     ] as const) {
       const r = await post(
         form(
@@ -476,6 +481,8 @@ describe('admin routes under attack by a user who may only test', function () {
             id: 'jwtobj',
             grantType: 'client_credentials',
             clientAuth: 'private_key_jwt',
+            assertionAudience: '',
+            assertionSubject: '',
             ...extra,
           },
           { clientSecret: '', password: '', privateKey: UNCHANGED, ...creds },
