@@ -11,13 +11,18 @@ import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { exceeds } from './core/bounded';
-import { validateSettings, type Credentials } from './core/config';
+import {
+  validateObject,
+  type Credentials,
+  type ObjectSettings,
+  type Settings,
+} from './core/config';
 import { AuthError, CODES, ConfigError } from './core/errors';
 import { runCheck } from './core/expiry-report';
 import { tokenView } from './core/token-view';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
-import { probeToken } from './core/probe';
+import { probeStatic, probeToken } from './core/probe';
 import { RateLimiter, type Budget } from './core/rate-limit';
 import {
   FORM_SETTINGS,
@@ -176,13 +181,14 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     const own = limiter.reserve([budget('user', user), budget('all', '*')]);
     if (!own.ok) return limited(own.budget, own.waitMs);
     let transport;
-    let settings;
+    let validated: ObjectSettings;
     try {
       const transportOptions = support.transportOptions(resolution.settings);
-      settings = validateSettings(resolution.settings, resolution.credentials, {
+      validated = validateObject(resolution.settings, resolution.credentials, {
         clientCertNotAfter: clientCertNotAfter(transportOptions.tls),
       });
-      settings = { ...settings, timeoutMs: Math.min(settings.timeoutMs, MAX_TEST_TIMEOUT_MS) };
+      const timeoutMs = Math.min(validated.settings.timeoutMs, MAX_TEST_TIMEOUT_MS);
+      validated.settings = { ...validated.settings, timeoutMs } as typeof validated.settings;
       transport = createTransport(transportOptions);
     } catch (err) {
       own.release();
@@ -195,7 +201,8 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
 
     let turnedAway: TestAnswer | undefined;
     let refusedSlot: (() => void) | undefined;
-    const result = await probeToken(settings, transport, async (endpoint) => {
+    // The same budgets for a token endpoint and a static kind's test URL.
+    const admit = async (endpoint: URL) => {
       const key = await endpointKey(endpoint);
       const any = limiter.reserve([budget('endpoint', key)]);
       if (!any.ok) {
@@ -213,7 +220,44 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
       }
       refusedSlot = scarce.release;
       return true;
-    });
+    };
+    if (validated.kind === 'static') {
+      const r = await probeStatic(validated.settings, transport, admit);
+      if (!r.ok && 'turnedAway' in r) {
+        own.release();
+        return turnedAway!;
+      }
+      // 401 and 403 are the refusals that count towards a lock-out, as invalid_client does.
+      const refusal = !r.ok && 'status' in r && (r.status === 401 || r.status === 403);
+      if (!refusal) refusedSlot?.();
+      if ('static' in r) {
+        if (r.ok) {
+          const { status } = r;
+          return { status: 200, body: { ok: true, static: true, ...(status ? { status } : {}) } };
+        }
+        const { status } = r;
+        const redirect = status >= 300 && status < 400;
+        return {
+          status: 200,
+          body: {
+            ok: false,
+            static: true,
+            status,
+            code: `HTTP_${status}`,
+            message: t(
+              redirect ? 'test.staticRedirect' : 'test.staticRefused',
+              { status },
+              `the test URL answered HTTP ${status}`,
+            ),
+          },
+        };
+      }
+      return {
+        status: 200,
+        body: { ok: false, code: r.error.code, message: support.describe(r.error) },
+      };
+    }
+    const result = await probeToken(validated.settings as Settings, transport, admit);
     if (!result.ok && !result.error) {
       own.release();
       return turnedAway!;

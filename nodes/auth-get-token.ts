@@ -1,15 +1,20 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
-import type { AuthObjectNode } from './auth-object-api';
+import type { AuthObjectNode, StaticCredential } from './auth-object-api';
 import type { AccessToken, ManagerState } from './core/token-manager';
-import { CODES } from './core/errors';
+import { applyTo, dropHeader } from './core/apply';
+import { AuthError, CODES } from './core/errors';
 import { formatUntil } from './core/time';
-import { codedError } from './runtime-support';
+import { authObjects, codedError } from './runtime-support';
 import { dropAuthorization, reachesMail, type WiredNode } from './core/mail-route';
 
 interface GetTokenDef extends NodeDef {
   auth?: string;
   property?: string;
   setHeader?: boolean | string;
+  /** Take the auth object from `msg.authObject` (its name or id). */
+  fromMessage?: boolean | string;
+  /** With `fromMessage`: the ids of the objects a message may choose; empty: any. */
+  allowed?: unknown;
 }
 
 type Msg = NodeMessage & Record<string, unknown>;
@@ -31,6 +36,10 @@ export = function (RED: NodeAPI) {
     const nested = property.includes('.') || property.includes('[');
     const setHeader = config.setHeader !== false && config.setHeader !== 'false';
     const auth = config.auth ? (RED.nodes.getNode(config.auth) as AuthObjectNode | null) : null;
+    const fromMessage = config.fromMessage === true || config.fromMessage === 'true';
+    const allowed = Array.isArray(config.allowed)
+      ? (config.allowed as unknown[]).filter((x): x is string => typeof x === 'string' && x !== '')
+      : [];
 
     const statusOf = (s: ManagerState): NodeStatus => {
       switch (s.state) {
@@ -49,6 +58,22 @@ export = function (RED: NodeAPI) {
             shape: 'dot',
             text: t('status.valid', { time: formatUntil(s.expiresAt) }),
           };
+        case 'ready':
+          if (s.expiresAt === undefined) {
+            return { fill: 'green', shape: 'dot', text: t('status.ready', { type: s.tokenType }) };
+          }
+          // The date typed for the credential: past it the API will likely refuse it.
+          return s.expiresAt <= Date.now()
+            ? {
+                fill: 'yellow',
+                shape: 'ring',
+                text: t('status.expired', { time: formatUntil(s.expiresAt) }),
+              }
+            : {
+                fill: 'green',
+                shape: 'dot',
+                text: t('status.valid', { time: formatUntil(s.expiresAt) }),
+              };
         case 'error': {
           const code = s.error.code;
           if (s.expiresAt !== undefined) {
@@ -81,39 +106,103 @@ export = function (RED: NodeAPI) {
       }
       return toMail;
     };
+    // The deployed auth objects by name, for msg.authObject: read once per deploy.
+    let byName: Map<string, string[]> | undefined;
+    const namesIndex = (): Map<string, string[]> => {
+      if (byName) return byName;
+      const index = new Map<string, string[]>();
+      RED.nodes.eachNode((n) => {
+        const name = (n as { name?: unknown }).name;
+        if (n.type !== 'auth-object' || typeof name !== 'string' || !name) return;
+        index.set(name, [...(index.get(name) ?? []), n.id]);
+      });
+      return (byName = index);
+    };
     const onFlowsStarted = () => {
+      byName = undefined;
       walkRoute();
     };
     RED.events.on('flows:started', onFlowsStarted);
 
     let unsubscribe = () => {};
-    if (!auth) {
+    if (fromMessage && !auth) {
+      this.status({ fill: 'grey', shape: 'ring', text: t('status.perMessage') });
+    } else if (!auth) {
       this.status({ fill: 'red', shape: 'ring', text: t('status.noAuth') });
     } else {
       unsubscribe = auth.subscribe((s) => this.status(statusOf(s)));
     }
 
+    const setToken = (msg: Msg, value: Record<string, unknown>) => {
+      if (nested) RED.util.setMessageProperty(msg, property, value, true);
+      else msg[property] = value;
+    };
+
     const deliver = (msg: Msg, tok: AccessToken) => {
-      const value = {
+      setToken(msg, {
         access_token: tok.access_token,
         token_type: tok.token_type,
         expires_in: Math.max(0, Math.floor((tok.expiresAtMs - Date.now()) / 1000)),
         expires_at: tok.expires_at,
         scope: tok.scope,
-      };
-      if (nested) RED.util.setMessageProperty(msg, property, value, true);
-      else msg[property] = value;
+      });
       const mailRoute = toMail ?? walkRoute();
       if (mailRoute) dropAuthorization(msg.headers);
-      else if (setHeader) {
-        let headers = msg.headers as Record<string, unknown> | undefined;
-        if (!headers || typeof headers !== 'object' || Array.isArray(headers)) {
-          headers = msg.headers = {};
-        }
-        // One header, whatever casing the incoming one had.
-        dropAuthorization(headers);
-        headers.Authorization = tok.authorization;
+      // One header, whatever casing the incoming one had.
+      else if (setHeader)
+        applyTo(msg, { in: 'header', name: 'Authorization', value: tok.authorization });
+    };
+
+    /**
+     * A static credential is always applied: it is not on msg.token, so the message is
+     * the only way it reaches the API. msg.token says what was applied, never the secret.
+     * Throws NO_URL (message untouched) when a query key finds no msg.url.
+     */
+    const deliverStatic = (msg: Msg, c: StaticCredential) => {
+      const a = c.applied;
+      const mailRoute = a.in === 'header' && (toMail ?? walkRoute());
+      if (mailRoute) dropHeader(msg.headers, a.name);
+      else applyTo(msg, a);
+      setToken(msg, {
+        token_type: c.token_type,
+        in: mailRoute ? 'none' : a.in,
+        name: a.name,
+        ...(c.expiresAtMs !== undefined
+          ? {
+              expires_in: Math.max(0, Math.floor((c.expiresAtMs - Date.now()) / 1000)),
+              expires_at: c.expires_at,
+            }
+          : {}),
+      });
+    };
+
+    /**
+     * The object for this message: `msg.authObject` (a deployed object's id, or its name)
+     * when the node takes it from the message, else the configured one.
+     */
+    const objectFor = (msg: Msg): AuthObjectNode => {
+      const wanted = fromMessage ? msg.authObject : undefined;
+      if (wanted === undefined || wanted === null || wanted === '') {
+        if (auth) return auth;
+        throw fromMessage
+          ? codedError(t('errors.unknownObject', { name: '' }), CODES.UNKNOWN_AUTH_OBJECT)
+          : codedError(t('errors.noAuth'), CODES.CONFIG_INVALID);
       }
+      // Only a name or an id: a message never carries settings or secrets for an object.
+      const key = typeof wanted === 'string' ? wanted.trim() : '';
+      const shown = key.slice(0, 100);
+      const permitted = (id: string) => allowed.length === 0 || allowed.includes(id);
+      const byId = key && permitted(key) ? authObjects(RED, [key])[0] : undefined;
+      if (byId) return byId;
+      const named = key ? (namesIndex().get(key) ?? []).filter(permitted) : [];
+      if (named.length > 1) {
+        throw codedError(t('errors.ambiguousObject', { name: shown }), CODES.AMBIGUOUS_AUTH_OBJECT);
+      }
+      const found = named.length === 1 ? authObjects(RED, named)[0] : undefined;
+      if (!found) {
+        throw codedError(t('errors.unknownObject', { name: shown }), CODES.UNKNOWN_AUTH_OBJECT);
+      }
+      return found;
     };
 
     /**
@@ -121,9 +210,14 @@ export = function (RED: NodeAPI) {
      * promise reaction for a burst, not a promise and a closure per message, which made a
      * cold burst of 10,000 leave half a round trip after its token arrived.
      */
-    let waiting: Waiter[] | undefined;
-    const answer = (batch: Waiter[], tok: AccessToken | undefined, err?: Error) => {
-      if (waiting === batch) waiting = undefined;
+    const waiting = new Map<AuthObjectNode, Waiter[]>();
+    const answer = (
+      obj: AuthObjectNode,
+      batch: Waiter[],
+      tok: AccessToken | undefined,
+      err?: Error,
+    ) => {
+      if (waiting.get(obj) === batch) waiting.delete(obj);
       for (const w of batch) {
         if (!tok) {
           w.done(err);
@@ -142,30 +236,46 @@ export = function (RED: NodeAPI) {
 
     this.on('input', (m, send, done) => {
       const msg = m as Msg;
-      if (!auth) {
-        done(codedError(t('errors.noAuth'), CODES.CONFIG_INVALID));
+      let obj: AuthObjectNode;
+      try {
+        obj = objectFor(msg);
+      } catch (err) {
+        done(err as Error);
         return;
       }
       // Consumed, so a message that loops back does not refresh again.
       const force = msg.forceRefresh === true;
       if (msg.forceRefresh !== undefined) delete msg.forceRefresh;
-      const cached = force ? undefined : auth.current();
+      const fixed = obj.staticCredential();
+      if (fixed) {
+        try {
+          deliverStatic(msg, fixed);
+        } catch (err) {
+          done(codedError(obj.describe(err), err instanceof AuthError ? err.code : CODES.EUNKNOWN));
+          return;
+        }
+        send(msg);
+        done();
+        return;
+      }
+      const cached = force ? undefined : obj.current();
       if (cached) {
         deliver(msg, cached);
         send(msg);
         done();
         return;
       }
-      if (!force && waiting) {
-        waiting.push({ msg, send, done });
+      const pending = waiting.get(obj);
+      if (!force && pending) {
+        pending.push({ msg, send, done });
         return;
       }
       // A forced refresh starts a batch of its own: the messages after it wait for the new token.
       const batch: Waiter[] = [{ msg, send, done }];
-      waiting = batch;
-      auth.getToken(force).then(
-        (tok) => answer(batch, tok),
-        (err: Error) => answer(batch, undefined, err),
+      waiting.set(obj, batch);
+      obj.getToken(force).then(
+        (tok) => answer(obj, batch, tok),
+        (err: Error) => answer(obj, batch, undefined, err),
       );
     });
 

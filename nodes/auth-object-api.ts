@@ -1,11 +1,23 @@
 /** What the `auth-object` config node offers the nodes that use it. */
 import type { Node } from 'node-red';
+import type { Applied } from './core/apply';
 import type { CheckedObject } from './core/expiry-report';
 import type { AccessToken, ManagerState } from './core/token-manager';
 
 export type StateListener = (state: ManagerState) => void;
 
+/** A static credential as get token applies it; the secret only in `applied.value`. */
+export interface StaticCredential {
+  readonly applied: Applied;
+  readonly token_type: string;
+  /** The earliest expiry entered for the credential, when there is one. */
+  readonly expires_at?: string;
+  readonly expiresAtMs?: number;
+}
+
 export interface AuthObjectNode extends Node {
+  /** For an API key, Basic or bearer object: what to apply; undefined for OAuth (or invalid). */
+  staticCredential(): StaticCredential | undefined;
   /** The cached token without waiting, or undefined. */
   current(): AccessToken | undefined;
   /** A usable token; rejects with an Error whose `code` says why, its message translated. */

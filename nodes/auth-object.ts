@@ -1,14 +1,19 @@
 import type { Node, NodeAPI } from 'node-red';
 import { registerAdminRoutes } from './admin-routes';
-import type { AuthObjectNode, StateListener } from './auth-object-api';
-import { validateSettings, type Credentials } from './core/config';
+import type { AuthObjectNode, StateListener, StaticCredential } from './auth-object-api';
+import {
+  validateObject,
+  type Credentials,
+  type Settings,
+  type StaticSettings,
+} from './core/config';
 import { ConfigError, type AuthError } from './core/errors';
-import { parseEntryDate, type ExpiryEntry } from './core/expiry';
+import { credentialExpiry, parseEntryDate, type ExpiryEntry } from './core/expiry';
 import { planEntries } from './core/expiry-report';
 import { clientCertNotAfter } from './core/certificate';
-import { createTransport } from './core/http';
+import { createTransport, type TransportOptions } from './core/http';
 import { TokenManager, type ManagerState } from './core/token-manager';
-import { endpointLabel, tokenServer } from './core/rules';
+import { credentialsNeeded, endpointLabel, kindOf, tokenServer } from './core/rules';
 import { createSupport, type AuthObjectDef } from './runtime-support';
 
 export = function (RED: NodeAPI) {
@@ -21,6 +26,7 @@ export = function (RED: NodeAPI) {
     const listeners = new Set<StateListener>();
     let state: ManagerState = { state: 'idle' };
     let manager: TokenManager | undefined;
+    let fixed: StaticSettings | undefined;
     let configError: ConfigError | undefined;
 
     const setState = (s: ManagerState) => {
@@ -32,9 +38,20 @@ export = function (RED: NodeAPI) {
     try {
       const transportOptions = support.transportOptions(config);
       certNotAfter = clientCertNotAfter(transportOptions.tls);
-      const settings = validateSettings(config, this.credentials as Credentials, {
+      const validated = validateObject(config, this.credentials as Credentials, {
         clientCertNotAfter: certNotAfter,
       });
+      // A static credential: nothing to fetch, only to apply.
+      if (validated.kind === 'static') fixed = validated.settings;
+      else startManager(validated.settings, transportOptions);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      configError = err;
+      state = { state: 'error', error: err };
+      this.error(describe(err));
+    }
+
+    function startManager(settings: Settings, transportOptions: TransportOptions) {
       manager = new TokenManager({
         settings,
         transport: createTransport(transportOptions),
@@ -42,21 +59,15 @@ export = function (RED: NodeAPI) {
         // Once per deploy: discovery runs once. What is sent stays as configured.
         onDiscovered: () => {
           const mismatch = manager?.clientAuthMismatch();
-          if (mismatch) this.warn(clientAuthWarning(mismatch));
+          if (mismatch) node.warn(clientAuthWarning(mismatch));
         },
       });
       if (settings.discovery) {
         // At deploy, so a wrong issuer shows red at once; the result is kept for every request.
-        const m = manager;
-        m.endpoint().catch((err: unknown) => {
+        manager.endpoint().catch((err: unknown) => {
           if (state.state === 'idle') setState({ state: 'error', error: err as AuthError });
         });
       }
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      configError = err;
-      state = { state: 'error', error: err };
-      this.error(describe(err));
     }
 
     const typed: ExpiryEntry[] = Array.isArray(config.expiries) ? config.expiries : [];
@@ -84,6 +95,23 @@ export = function (RED: NodeAPI) {
         this.warn(t('errors.expiry', { row: i + 1, value, reason: parsed.reason }, parsed.reason));
       }
     });
+    let staticCredential: StaticCredential | undefined;
+    if (fixed) {
+      const expiresAtMs = credentialExpiry(entries, credentialsNeeded('', '', kindOf(config.kind)));
+      staticCredential = Object.freeze({
+        applied: fixed.applied,
+        token_type: fixed.tokenType,
+        ...(expiresAtMs !== undefined
+          ? { expiresAtMs, expires_at: new Date(expiresAtMs).toISOString() }
+          : {}),
+      });
+      state = {
+        state: 'ready',
+        tokenType: fixed.tokenType,
+        ...(expiresAtMs !== undefined ? { expiresAt: expiresAtMs } : {}),
+      };
+    }
+    node.staticCredential = () => staticCredential;
     const endpoint = endpointLabel(config);
     const server = tokenServer(config);
     const info = {
@@ -131,6 +159,8 @@ export = function (RED: NodeAPI) {
       username: { type: 'text' },
       password: { type: 'password' },
       privateKey: { type: 'password' },
+      apiKey: { type: 'password' },
+      token: { type: 'password' },
     },
   });
 };

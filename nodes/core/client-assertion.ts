@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Settings } from './config';
 import { errors } from './errors';
+import { JWT_BEARER_GRANT } from './rules';
 import type { TokenRequest } from './token-request';
 
 /** Lifetime of an assertion: long enough for one attempt, short enough to be useless later. */
@@ -18,8 +19,11 @@ let jose: Promise<Jose> | undefined;
 
 /**
  * The request with a freshly signed `client_assertion` when the object uses
- * `private_key_jwt`; otherwise the request as is. `aud` is the URL the
- * request goes to (the token endpoint, RFC 7523 §3 point 3).
+ * `private_key_jwt`, or a freshly signed `assertion` for the JWT bearer grant
+ * (RFC 7523 §2.1); otherwise the request as is. `aud` is the URL the request
+ * goes to (the token endpoint, RFC 7523 §3 point 3) unless the grant names
+ * another audience; a JWT bearer grant's `sub` is the issuer unless it names a
+ * subject, and its `scope` claim the object's scope (Google reads it there).
  */
 export async function authenticate(
   s: Settings,
@@ -33,17 +37,19 @@ export async function authenticate(
     const { SignJWT } = await (jose ??= import('jose'));
     const iat = Math.floor(nowMs / 1000);
     const id = s.credentials.clientId;
-    const jwt = await new SignJWT({})
+    const body = new URLSearchParams(req.body);
+    const grant = body.get('grant_type') === JWT_BEARER_GRANT;
+    if (s.grantType === JWT_BEARER_GRANT && !grant) return req;
+    const jwt = await new SignJWT(grant && s.scope ? { scope: s.scope } : {})
       .setProtectedHeader({ alg: a.alg, typ: 'JWT', ...(a.keyId ? { kid: a.keyId } : {}) })
       .setIssuer(id)
-      .setSubject(id)
-      .setAudience(req.url.href)
+      .setSubject(grant ? (a.subject ?? id) : id)
+      .setAudience(grant ? (a.audience ?? req.url.href) : req.url.href)
       .setJti(randomUUID())
       .setIssuedAt(iat)
       .setExpirationTime(iat + ASSERTION_LIFETIME_S)
       .sign(a.key);
-    const body = new URLSearchParams(req.body);
-    body.set('client_assertion', jwt);
+    body.set(grant ? 'assertion' : 'client_assertion', jwt);
     return { ...req, body: body.toString() };
   } catch {
     // Never pass the library's error on: it could describe the key.

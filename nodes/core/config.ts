@@ -5,8 +5,18 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from './errors';
+import { basicValue, type Applied } from './apply';
 import {
+  API_KEY_IN,
   ASSERTION_ALGS,
+  DEFAULT_API_KEY_IN,
+  JWT_BEARER_GRANT,
+  KINDS,
+  checkApiKeyName,
+  checkBasicPart,
+  isHeaderSecret,
+  isStaticKind,
+  kindOf,
   CLIENT_AUTH_METHODS,
   DEFAULT_CLIENT_AUTH,
   DEFAULT_GRANT,
@@ -20,21 +30,27 @@ import {
   needsClientCertificate,
   scopeTokens,
   text,
+  type ApiKeyIn,
   type AssertionAlg,
   type ClientAuthMethod,
   type GrantType,
+  type Kind,
   type NumberRule,
 } from './rules';
 
-export type { AssertionAlg, ClientAuthMethod, GrantType } from './rules';
+export type { AssertionAlg, ClientAuthMethod, GrantType, Kind } from './rules';
 
 export interface Credentials {
   clientId?: string;
   clientSecret?: string;
   username?: string;
   password?: string;
-  /** PEM private key for `private_key_jwt`. */
+  /** PEM private key for `private_key_jwt` and the JWT bearer grant. */
   privateKey?: string;
+  /** The `apiKey` kind's key. */
+  apiKey?: string;
+  /** The `bearer` kind's token (e.g. a personal access token). */
+  token?: string;
 }
 
 /** Settings as they come from the editor (any field may be missing or of the wrong type). */
@@ -52,13 +68,26 @@ export interface RawSettings {
   assertionAlg?: unknown;
   keyId?: unknown;
   issuer?: unknown;
+  kind?: unknown;
+  apiKeyName?: unknown;
+  apiKeyIn?: unknown;
+  testUrl?: unknown;
+  assertionAudience?: unknown;
+  assertionSubject?: unknown;
 }
 
-/** How a `private_key_jwt` client signs its assertions (RFC 7523 §2.2). */
+/**
+ * How a `private_key_jwt` client signs its assertions (RFC 7523 §2.2), or the JWT bearer
+ * grant its authorization grant (§2.1).
+ */
 export interface AssertionSettings {
   alg: AssertionAlg;
   keyId: string;
   key: KeyObject;
+  /** JWT bearer grant: `aud` when the server wants other than the token URL (Salesforce). */
+  audience?: string;
+  /** JWT bearer grant: `sub` when not the issuer (a user to act for). */
+  subject?: string;
 }
 
 export interface Settings {
@@ -144,7 +173,126 @@ export interface TlsContext {
   clientCertNotAfter?: number;
 }
 
-/** Validates settings and credentials; throws the first problem as a ConfigError. */
+/** A static credential (API key, Basic, bearer token): applied as it is, never fetched. */
+export interface StaticSettings {
+  kind: Exclude<Kind, 'oauth2'>;
+  /** What get token puts on each message. */
+  applied: Applied;
+  /** `msg.token.token_type`: `Basic`, `Bearer` or `apiKey`. */
+  tokenType: string;
+  /** Test connection calls it with the credential; undefined when none is set. */
+  testUrl?: URL;
+  timeoutMs: number;
+  /** The secrets, for redaction of what a test server answers. */
+  secrets: string[];
+  /** `[id, secret]` pairs whose base64 a server could echo (HTTP Basic). */
+  pairs: [string | undefined, string | undefined][];
+}
+
+export type ObjectSettings =
+  { kind: 'oauth2'; settings: Settings } | { kind: 'static'; settings: StaticSettings };
+
+/**
+ * Validates an auth object of any kind; throws the first problem as a ConfigError.
+ * Flows saved before `kind` existed have none: they are OAuth 2.0, checked as before.
+ */
+export function validateObject(
+  raw: RawSettings,
+  creds: Credentials | undefined,
+  tls: TlsContext = {},
+): ObjectSettings {
+  const kind = kindOf(raw.kind) as Kind;
+  if (!KINDS.includes(kind)) throw optionError('kind', KINDS);
+  if (!isStaticKind(kind)) return { kind: 'oauth2', settings: validateSettings(raw, creds, tls) };
+  return {
+    kind: 'static',
+    settings: validateStatic(kind as StaticSettings['kind'], raw, creds ?? {}),
+  };
+}
+
+const HEADER_MESSAGES = {
+  required: 'is required',
+  'header-name': 'is not a valid HTTP header name',
+  'header-reserved': 'is a header the HTTP client sets itself',
+  'query-name': 'must not contain control characters or #',
+} as const;
+
+function validateStatic(
+  kind: StaticSettings['kind'],
+  raw: RawSettings,
+  c: Credentials,
+): StaticSettings {
+  const insecure = raw.allowInsecureHttp === true || raw.allowInsecureHttp === 'true';
+  const testUrl = text(raw.testUrl) ? parseEndpoint('testUrl', raw.testUrl, insecure) : undefined;
+  const timeoutMs = seconds('timeout')(raw.timeout);
+  const base = { kind, ...(testUrl ? { testUrl } : {}), timeoutMs };
+  // Every credential is checked as stored: surrounding spaces are part of a secret.
+  if (kind === 'apiKey') {
+    const where = (text(raw.apiKeyIn) || DEFAULT_API_KEY_IN) as ApiKeyIn;
+    if (!API_KEY_IN.includes(where)) throw optionError('apiKeyIn', API_KEY_IN);
+    const name = checkApiKeyName(raw.apiKeyName, where);
+    if ('problem' in name) {
+      throw new ConfigError(
+        'apiKeyName',
+        name.problem,
+        `apiKeyName ${HEADER_MESSAGES[name.problem]}`,
+      );
+    }
+    const key = c.apiKey ?? '';
+    if (!key) throw new ConfigError('apiKey', 'required', 'apiKey is required');
+    if (where === 'header' && !isHeaderSecret(key)) {
+      throw new ConfigError('apiKey', 'header-value', 'apiKey cannot be sent in a header as typed');
+    }
+    return {
+      ...base,
+      applied: { in: where, name: name.name, value: key },
+      tokenType: 'apiKey',
+      secrets: [key],
+      pairs: [],
+    };
+  }
+  if (kind === 'basic') {
+    const username = c.username ?? '';
+    const password = c.password ?? '';
+    if (!text(username)) throw new ConfigError('username', 'required', 'username is required');
+    if (!password) throw new ConfigError('password', 'required', 'password is required');
+    for (const [field, v] of [
+      ['username', username],
+      ['password', password],
+    ] as const) {
+      const problem = checkBasicPart(field, v);
+      if (problem) {
+        throw new ConfigError(field, problem, `${field} ${BASIC_MESSAGES[problem]}`);
+      }
+    }
+    return {
+      ...base,
+      applied: { in: 'header', name: 'Authorization', value: basicValue(username, password) },
+      tokenType: 'Basic',
+      secrets: [password],
+      pairs: [[username, password]],
+    };
+  }
+  const token = c.token ?? '';
+  if (!token) throw new ConfigError('token', 'required', 'token is required');
+  if (!isHeaderSecret(token)) {
+    throw new ConfigError('token', 'header-value', 'token cannot be sent in a header as typed');
+  }
+  return {
+    ...base,
+    applied: { in: 'header', name: 'Authorization', value: `Bearer ${token}` },
+    tokenType: 'Bearer',
+    secrets: [token],
+    pairs: [],
+  };
+}
+
+const BASIC_MESSAGES = {
+  colon: 'must not contain a colon (RFC 7617)',
+  control: 'must not contain control characters',
+} as const;
+
+/** Validates OAuth 2.0 settings and credentials; throws the first problem as a ConfigError. */
 export function validateSettings(
   raw: RawSettings,
   creds: Credentials | undefined,
@@ -154,10 +302,12 @@ export function validateSettings(
   if (!GRANT_TYPES.includes(grantType)) {
     throw optionError('grantType', GRANT_TYPES);
   }
-  const clientAuth = (text(raw.clientAuth) || DEFAULT_CLIENT_AUTH) as ClientAuthMethod;
+  let clientAuth = (text(raw.clientAuth) || DEFAULT_CLIENT_AUTH) as ClientAuthMethod;
   if (!CLIENT_AUTH_METHODS.includes(clientAuth)) {
     throw optionError('clientAuth', CLIENT_AUTH_METHODS);
   }
+  // RFC 7523 §2.1: the signed assertion is the grant and the proof; no client authentication.
+  if (grantType === JWT_BEARER_GRANT) clientAuth = 'none';
   const insecure = raw.allowInsecureHttp === true || raw.allowInsecureHttp === 'true';
   const issuerText = text(raw.issuer);
   let issuer: URL | undefined;
@@ -195,15 +345,26 @@ export function validateSettings(
   const extraParams = extra.params;
 
   const c = creds ?? {};
-  const needed = credentialsNeeded(grantType, clientAuth);
+  const needed = credentialsNeeded(grantType, clientAuth, 'oauth2');
   const clientId = text(c.clientId);
   if (needed.includes('clientId') && !clientId) {
     throw new ConfigError('clientId', 'required', 'clientId is required');
   }
   let assertion: AssertionSettings | undefined;
-  if (needed.includes('privateKey')) assertion = assertionSettings(raw, c.privateKey);
+  if (needed.includes('privateKey')) {
+    assertion = assertionSettings(raw, c.privateKey);
+    if (grantType === JWT_BEARER_GRANT) {
+      const audience = text(raw.assertionAudience);
+      const subject = text(raw.assertionSubject);
+      assertion = {
+        ...assertion,
+        ...(audience ? { audience } : {}),
+        ...(subject ? { subject } : {}),
+      };
+    }
+  }
   // RFC 8705 §2: with tls_client_auth the TLS handshake authenticates the client.
-  if (needsClientCertificate(clientAuth) && tls.clientCertNotAfter === undefined) {
+  if (needsClientCertificate(clientAuth, grantType) && tls.clientCertNotAfter === undefined) {
     throw new ConfigError(
       'tls',
       'client-cert',

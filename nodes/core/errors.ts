@@ -17,6 +17,7 @@ export type ErrorKind =
   | 'discovery' // the issuer's OpenID discovery document could not be used
   | 'client-cert' // the TLS configuration's client certificate has expired
   | 'assertion' // the private_key_jwt client assertion could not be signed
+  | 'message' // the message cannot take the credential (no msg.url for a query API key)
   | 'closed'
   | 'unknown'; // none of the above: a bug, never a guess
 
@@ -42,6 +43,12 @@ export const CODES = {
   ENV_UNRESOLVED: 'ENV_UNRESOLVED',
   RATE_LIMITED: 'RATE_LIMITED',
   BAD_REQUEST: 'BAD_REQUEST',
+  /** An API key for the query, and `msg.url` is no absolute http(s) URL to put it in. */
+  NO_URL: 'NO_URL',
+  /** `msg.authObject` names no deployed auth object this get token may use. */
+  UNKNOWN_AUTH_OBJECT: 'UNKNOWN_AUTH_OBJECT',
+  /** `msg.authObject` is the name of more than one deployed auth object. */
+  AMBIGUOUS_AUTH_OBJECT: 'AMBIGUOUS_AUTH_OBJECT',
 } as const;
 
 interface AuthErrorOptions {
@@ -167,6 +174,15 @@ export const errors = {
       'could not sign the client assertion',
     );
   },
+  /** An API key goes in the query of `msg.url`, and there is no URL to put it in. */
+  noUrl(name: string) {
+    return new AuthError(
+      'message',
+      CODES.NO_URL,
+      `the API key goes in the query parameter "${name}" of msg.url, and msg.url is not an absolute http(s) URL`,
+      { key: 'noUrl', params: { name } },
+    );
+  },
   closed(message = 'authentication object was stopped (redeployed)') {
     return new AuthError('closed', CODES.CLOSED, message);
   },
@@ -239,6 +255,8 @@ export const ADVICE = {
     "The URL's host is not among the names in the server's certificate: use a host name the certificate names.",
   ETIMEDOUT:
     "A slow server: raise Timeout. Behind a proxy, Node-RED reaches the server only through it: pick an http proxy in the auth object, or set HTTPS_PROXY (and NO_PROXY for internal hosts) in Node-RED's environment.",
+  NO_URL:
+    'Set msg.url to the full https:// URL before get token and leave the URL of the http request node empty, so it takes msg.url with the key.',
   NETWORK:
     "Check the host and port of the URL. Behind a proxy, Node-RED reaches the server only through it: pick an http proxy in the auth object, or set HTTPS_PROXY (and NO_PROXY for internal hosts) in Node-RED's environment.",
 } as const;
@@ -278,6 +296,8 @@ function adviceKey(err: AuthError): AdviceKey | undefined {
       return 'CLIENT_CERT_EXPIRED';
     case 'assertion':
       return 'ASSERTION_FAILED';
+    case 'message':
+      return err.code === CODES.NO_URL ? 'NO_URL' : undefined;
     case 'tls':
       return err.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'ERR_TLS_CERT_ALTNAME_INVALID' : 'TLS';
     case 'timeout':
@@ -359,4 +379,10 @@ export type ConfigErrorReason =
   | 'key-alg'
   | 'client-cert'
   | 'schedule'
-  | 'timezone';
+  | 'timezone'
+  | 'header-name'
+  | 'header-reserved'
+  | 'query-name'
+  | 'header-value'
+  | 'colon'
+  | 'control';

@@ -336,3 +336,21 @@ function dateExists(year: number, month: number, day: number): boolean {
   const d = new Date(Date.UTC(year, month - 1, day));
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 }
+
+/**
+ * The earliest readable expiry among entries that apply to any of `names` (epoch ms), or
+ * undefined: for a static credential, when it is known to stop working.
+ */
+export function credentialExpiry(
+  entries: readonly unknown[],
+  names: readonly string[],
+): number | undefined {
+  let earliest: number | undefined;
+  for (const e of entries) {
+    const applies = (e as { appliesTo?: unknown } | null)?.appliesTo;
+    if (!Array.isArray(applies) || !applies.some((n) => names.includes(String(n).trim()))) continue;
+    const parsed = parseEntryDate(e);
+    if (parsed.ok && (earliest === undefined || parsed.at < earliest)) earliest = parsed.at;
+  }
+  return earliest;
+}

@@ -1,3 +1,5 @@
+import { dropHeader } from './apply';
+
 /**
  * Whether a message a node sends can reach an `e-mail` node. The e-mail node copies
  * `msg.headers` into the mail, so a bearer token in `msg.headers.Authorization` would be
@@ -53,8 +55,4 @@ export function reachesMail(
 }
 
 /** Removes every `authorization` header, in any casing, from `headers`. */
-export function dropAuthorization(headers: unknown): void {
-  if (!headers || typeof headers !== 'object' || Array.isArray(headers)) return;
-  const h = headers as Record<string, unknown>;
-  for (const k of Object.keys(h)) if (k.toLowerCase() === 'authorization') delete h[k];
-}
+export const dropAuthorization = (headers: unknown): void => dropHeader(headers, 'authorization');

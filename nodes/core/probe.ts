@@ -2,7 +2,8 @@
  * One token request for the editor's Test connection: no retries, no pause
  * afterwards, and a result that says what happened without the token.
  */
-import type { Settings } from './config';
+import { applyTo } from './apply';
+import type { Settings, StaticSettings } from './config';
 import { AuthError, errors } from './errors';
 import type { Transport } from './http';
 import type { ClientAuthMismatch } from './rules';
@@ -71,5 +72,49 @@ export async function probeToken(
     return { ok: false, error, ...findings() };
   } finally {
     manager.close();
+  }
+}
+
+/** Test connection of a static kind: the test URL's status, or that there is none to call. */
+export type StaticProbeResult =
+  | { ok: true; static: true; status?: number }
+  | { ok: false; static: true; status: number }
+  | { ok: false; error: AuthError }
+  | { ok: false; error?: undefined; turnedAway: true };
+
+/**
+ * One GET of the test URL with the credential applied as get token applies it; no
+ * redirect followed (the credential would go on), the body read up to the transport's
+ * bound and dropped. `admit` is asked before anything is sent, as for a token request.
+ */
+export async function probeStatic(
+  settings: StaticSettings,
+  transport: Transport,
+  admit: (endpoint: URL) => Promise<boolean> = async () => true,
+): Promise<StaticProbeResult> {
+  const url = settings.testUrl;
+  if (!url) return { ok: true, static: true };
+  const abort = new AbortController();
+  try {
+    if (!(await admit(url))) return { ok: false, turnedAway: true };
+    const msg: Record<string, unknown> = { url: url.href, headers: {} };
+    applyTo(msg, settings.applied);
+    const res = await transport.send(
+      {
+        method: 'GET',
+        url: new URL(String(msg.url)),
+        headers: { Accept: '*/*', ...(msg.headers as Record<string, string>) },
+        body: '',
+      },
+      settings.timeoutMs,
+      abort.signal,
+    );
+    return res.status >= 200 && res.status < 300
+      ? { ok: true, static: true, status: res.status }
+      : { ok: false, static: true, status: res.status };
+  } catch (err) {
+    return { ok: false, error: err instanceof AuthError ? err : errors.unknown() };
+  } finally {
+    transport.close();
   }
 }

@@ -5,12 +5,36 @@
  * this module imports.
  */
 
-export type GrantType = 'password' | 'client_credentials';
+/** RFC 7523 §2.1: a signed JWT exchanged for a token (e.g. a Google service account). */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export type GrantType = 'password' | 'client_credentials' | typeof JWT_BEARER_GRANT;
 export type ClientAuthMethod =
   'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt' | 'tls_client_auth';
 export type AssertionAlg = 'RS256' | 'ES256';
 
-export const GRANT_TYPES: readonly GrantType[] = ['password', 'client_credentials'];
+export const GRANT_TYPES: readonly GrantType[] = [
+  'password',
+  'client_credentials',
+  JWT_BEARER_GRANT,
+];
+
+/**
+ * What an auth object holds: OAuth 2.0 (a token fetched and renewed), or a static
+ * credential applied as it is: an API key, HTTP Basic (RFC 7617), a bearer token.
+ */
+export type Kind = 'oauth2' | 'apiKey' | 'basic' | 'bearer';
+export const KINDS: readonly Kind[] = ['oauth2', 'apiKey', 'basic', 'bearer'];
+/** Flows saved before `kind` existed hold OAuth 2.0 objects. */
+export const DEFAULT_KIND: Kind = 'oauth2';
+export type ApiKeyIn = 'header' | 'query';
+export const API_KEY_IN: readonly ApiKeyIn[] = ['header', 'query'];
+export const DEFAULT_API_KEY_IN: ApiKeyIn = 'header';
+
+/** The kind a stored value means: empty or missing is `oauth2`; anything else as written. */
+export const kindOf = (v: unknown): string => text(v) || DEFAULT_KIND;
+/** Whether the kind is a static credential (no token request). */
+export const isStaticKind = (kind: string): boolean =>
+  kind === 'apiKey' || kind === 'basic' || kind === 'bearer';
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   'client_secret_basic',
   'client_secret_post',
@@ -169,14 +193,38 @@ export function checkNumber(value: unknown, rule: NumberRule): number | undefine
   return Number.isFinite(n) && n >= rule.min && n <= rule.max ? n : undefined;
 }
 
-export type CredentialName = 'clientId' | 'clientSecret' | 'username' | 'password' | 'privateKey';
+export type CredentialName =
+  'clientId' | 'clientSecret' | 'username' | 'password' | 'privateKey' | 'apiKey' | 'token';
 
 /** Credential fields that hold a secret (password fields in the editor). */
-export const SECRET_CREDENTIALS = ['clientSecret', 'password', 'privateKey'] as const;
+export const SECRET_CREDENTIALS = [
+  'clientSecret',
+  'password',
+  'privateKey',
+  'apiKey',
+  'token',
+] as const;
 export type SecretCredential = (typeof SECRET_CREDENTIALS)[number];
 
-/** The credentials a grant and client authentication need, in the order the editor shows them. */
-export function credentialsNeeded(grantType: string, clientAuth: string): CredentialName[] {
+/**
+ * The credentials a kind needs (for OAuth 2.0: its grant and client authentication), in
+ * the order the editor shows them. The JWT bearer grant signs with the private key and
+ * uses no client authentication: the assertion is the proof (RFC 7523 §2.1).
+ */
+export function credentialsNeeded(
+  grantType: string,
+  clientAuth: string,
+  kind: string = DEFAULT_KIND,
+): CredentialName[] {
+  switch (kindOf(kind)) {
+    case 'apiKey':
+      return ['apiKey'];
+    case 'basic':
+      return ['username', 'password'];
+    case 'bearer':
+      return ['token'];
+  }
+  if (grantType === JWT_BEARER_GRANT) return ['clientId', 'privateKey'];
   const needed: CredentialName[] = [];
   if (!(grantType === 'password' && clientAuth === 'none')) needed.push('clientId');
   if (clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') {
@@ -187,20 +235,113 @@ export function credentialsNeeded(grantType: string, clientAuth: string): Creden
   return needed;
 }
 
-/** The secrets a grant and client authentication send (or sign with). */
-export function secretsNeeded(grantType: string, clientAuth: string): SecretCredential[] {
-  return credentialsNeeded(grantType, clientAuth).filter((c): c is SecretCredential =>
+/** The secrets a kind (grant and client authentication) sends or signs with. */
+export function secretsNeeded(
+  grantType: string,
+  clientAuth: string,
+  kind: string = DEFAULT_KIND,
+): SecretCredential[] {
+  return credentialsNeeded(grantType, clientAuth, kind).filter((c): c is SecretCredential =>
     (SECRET_CREDENTIALS as readonly string[]).includes(c),
   );
 }
 
-/** Whether the client authenticates with the TLS configuration's certificate (RFC 8705 §2). */
-export function needsClientCertificate(clientAuth: string): boolean {
-  return clientAuth === 'tls_client_auth';
+/**
+ * Whether the client authenticates with the TLS configuration's certificate (RFC 8705 §2);
+ * the JWT bearer grant uses no client authentication.
+ */
+export function needsClientCertificate(clientAuth: string, grantType = ''): boolean {
+  return clientAuth === 'tls_client_auth' && grantType !== JWT_BEARER_GRANT;
 }
 
+/** Whether the grant sends the client authentication at all. */
+export const usesClientAuth = (grantType: string): boolean => grantType !== JWT_BEARER_GRANT;
+
 /** Parameters an expiry is usually about; users may name others. */
-export const KNOWN_PARAMETERS = ['clientSecret', 'password', 'refreshToken', 'clientCertificate'];
+export const KNOWN_PARAMETERS = [
+  'clientSecret',
+  'password',
+  'refreshToken',
+  'clientCertificate',
+  'privateKey',
+  'apiKey',
+  'token',
+];
+
+/** The parameters the expiry list offers for a kind (the others stay as typed). */
+export function expiryParameters(kind: string): string[] {
+  switch (kindOf(kind)) {
+    case 'apiKey':
+      return ['apiKey'];
+    case 'basic':
+      return ['password'];
+    case 'bearer':
+      return ['token'];
+    default:
+      return ['clientSecret', 'password', 'refreshToken', 'clientCertificate', 'privateKey'];
+  }
+}
+
+// RFC 9110 §5.6.2: field-name = token = 1*tchar.
+const TCHAR = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Headers an API key may not be put in: the transport or Node-RED's http request sets them. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'cookie',
+]);
+
+export type ApiKeyNameProblem = 'required' | 'header-name' | 'header-reserved' | 'query-name';
+
+/**
+ * The name an API key is sent under: a header name (an RFC 9110 token, not one the
+ * transport sets), or a query parameter name (any text without control characters or `#`).
+ */
+export function checkApiKeyName(
+  value: unknown,
+  apiKeyIn: string,
+): { name: string } | { problem: ApiKeyNameProblem } {
+  const name = text(value);
+  if (!name) return { problem: 'required' };
+  if (apiKeyIn === 'query') {
+    // eslint-disable-next-line no-control-regex
+    return /[\u0000-\u001f\u007f#]/.test(name) || name.length > 256
+      ? { problem: 'query-name' }
+      : { name };
+  }
+  if (!TCHAR.test(name) || name.length > 256) return { problem: 'header-name' };
+  if (RESERVED_HEADERS.has(name.toLowerCase())) return { problem: 'header-reserved' };
+  return { name };
+}
+
+/**
+ * Whether a static secret can go in an HTTP header as typed: visible ASCII, no spaces
+ * (RFC 9110 field values; RFC 6750 b64token for bearer tokens is a subset of what
+ * real tokens use, so only what breaks a header is refused). A query value may be any text.
+ */
+export function isHeaderSecret(value: unknown): boolean {
+  return typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) && value.length <= 16384;
+}
+
+export type BasicProblem = 'colon' | 'control';
+
+/**
+ * RFC 7617 §2: the user-id may not contain a colon, and neither part control characters.
+ * Undefined when both are fine.
+ */
+export function checkBasicPart(
+  field: 'username' | 'password',
+  value: unknown,
+): BasicProblem | undefined {
+  const v = typeof value === 'string' ? value : '';
+  if (field === 'username' && v.includes(':')) return 'colon';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) return 'control';
+  return undefined;
+}
 
 /**
  * Owner addresses: comma-separated, each `x@y` or `Name <x@y>`. Lenient: the
@@ -219,17 +360,29 @@ export function isNotifyList(value: unknown): boolean {
   );
 }
 
-/** The default label of an auth object: `<grant> @ <token host>`. */
+/** The short name of a grant in labels: the JWT bearer grant's URN is long. */
+const grantLabel = (grant: string) => (grant === JWT_BEARER_GRANT ? 'jwt-bearer' : grant);
+
+/**
+ * The default label of an auth object: `<grant> @ <token host>`; for a static kind
+ * `<kind> @ <test URL host>`, or the kind alone without a test URL.
+ */
 export function endpointLabel(config: {
+  kind?: unknown;
   grantType?: unknown;
   tokenUrl?: unknown;
   issuer?: unknown;
+  testUrl?: unknown;
 }): string {
-  const grant = text(config.grantType) || DEFAULT_GRANT;
+  const kind = kindOf(config.kind);
+  const what = isStaticKind(kind) ? kind : grantLabel(text(config.grantType) || DEFAULT_GRANT);
+  const where = isStaticKind(kind)
+    ? text(config.testUrl)
+    : text(config.tokenUrl) || text(config.issuer);
   try {
-    return `${grant} @ ${new URL(String(text(config.tokenUrl) || text(config.issuer))).host}`;
+    return `${what} @ ${new URL(String(where)).host}`;
   } catch {
-    return grant;
+    return what;
   }
 }
 

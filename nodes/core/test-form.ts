@@ -10,8 +10,11 @@
 import type { Credentials, RawSettings } from './config';
 import { CODES } from './errors';
 import {
+  DEFAULT_API_KEY_IN,
   DEFAULT_CLIENT_AUTH,
   DEFAULT_GRANT,
+  isStaticKind,
+  kindOf,
   SECRET_CREDENTIALS,
   isWholeEnv,
   secretsNeeded,
@@ -24,6 +27,12 @@ export const UNCHANGED = '__PWRD__';
 
 /** Settings the form carries; `tls` and `proxy` are ids of Node-RED's own config nodes. */
 export const FORM_SETTINGS = [
+  'kind',
+  'apiKeyName',
+  'apiKeyIn',
+  'testUrl',
+  'assertionAudience',
+  'assertionSubject',
   'grantType',
   'tokenUrl',
   'allowInsecureHttp',
@@ -43,8 +52,13 @@ export type FormSetting = (typeof FORM_SETTINGS)[number];
 export const FORM_CREDENTIALS = ['clientId', 'username', ...SECRET_CREDENTIALS] as const;
 type FormCredential = (typeof FORM_CREDENTIALS)[number];
 
-/** What decides where and how stored secrets go; any change means typing them again. */
-export const DESTINATION_FIELDS = [
+/**
+ * What decides where and how an OAuth object's stored secrets go; any change means typing
+ * them again. For the JWT bearer grant the audience and subject say what the signed
+ * assertion is good for.
+ */
+export const OAUTH_DESTINATION_FIELDS = [
+  'kind',
   'grantType',
   'tokenUrl',
   'issuer',
@@ -55,7 +69,25 @@ export const DESTINATION_FIELDS = [
   'tls',
   'proxy',
   'extraParams',
+  'assertionAudience',
+  'assertionSubject',
 ] as const;
+
+/** The same for a static kind: its secret goes to the test URL, in the header or query named. */
+export const STATIC_DESTINATION_FIELDS = [
+  'kind',
+  'testUrl',
+  'apiKeyName',
+  'apiKeyIn',
+  'allowInsecureHttp',
+  'tls',
+  'proxy',
+] as const;
+
+/** Every field that can decide where a stored secret goes, for one kind or another. */
+export const DESTINATION_FIELDS = [
+  ...new Set([...OAUTH_DESTINATION_FIELDS, ...STATIC_DESTINATION_FIELDS]),
+] as (typeof OAUTH_DESTINATION_FIELDS)[number][] | (typeof STATIC_DESTINATION_FIELDS)[number][];
 
 export type FormValues = Partial<Record<FormSetting, unknown>>;
 
@@ -95,6 +127,10 @@ const isEnv = (v: unknown): boolean =>
 /** A field's value reduced to what changes behaviour: defaults, blanks and types evened out. */
 function normal(field: string, v: unknown): string {
   switch (field) {
+    case 'kind':
+      return kindOf(v);
+    case 'apiKeyIn':
+      return text(v) || DEFAULT_API_KEY_IN;
     case 'grantType':
       return text(v) || DEFAULT_GRANT;
     case 'clientAuth':
@@ -155,14 +191,24 @@ export function resolveTestForm(
   const needed = secretsNeeded(
     normal('grantType', settings.grantType),
     normal('clientAuth', settings.clientAuth),
+    normal('kind', settings.kind),
   );
   const used = placeholders.filter((k) => needed.includes(k));
   if (used.length) {
+    // The fields of both kinds when the kind itself changed: each decides for one of them.
+    const kinds = [normal('kind', settings.kind), normal('kind', deployed?.raw.kind)];
+    const fields = [
+      ...new Set<FormSetting | 'clientId'>(
+        kinds.flatMap((k) =>
+          isStaticKind(k) ? STATIC_DESTINATION_FIELDS : OAUTH_DESTINATION_FIELDS,
+        ),
+      ),
+    ];
     const changed = deployed
-      ? DESTINATION_FIELDS.filter((k) =>
+      ? fields.filter((k) =>
           k === 'clientId'
             ? !same(k, sentCredentials.clientId, deployed.rawCredentials.clientId)
-            : !same(k, form[k], deployed.raw[k]),
+            : !same(k, form[k as FormSetting], deployed.raw[k as FormSetting]),
         )
       : [];
     if (!deployed || changed.length) {

@@ -18,7 +18,7 @@ import { discover, withTokenEndpoint, type Discovered } from './discovery';
 import { AuthError, errors } from './errors';
 import type { Transport } from './http';
 import { createRedactor, type Redactor } from './redact';
-import { clientAuthMismatch, type ClientAuthMismatch } from './rules';
+import { clientAuthMismatch, usesClientAuth, type ClientAuthMismatch } from './rules';
 import { grantRequest, refreshRequest, type TokenRequest } from './token-request';
 import { processTokenResponse, type TokenSet } from './token-response';
 
@@ -68,6 +68,8 @@ export type ManagerState =
   | { state: 'requesting' }
   | { state: 'refreshing'; expiresAt: number }
   | { state: 'valid'; expiresAt: number }
+  /** A static credential (API key, Basic, bearer): always there; its expiry when known. */
+  | { state: 'ready'; tokenType: string; expiresAt?: number }
   | { state: 'error'; error: AuthError; pausedUntil?: number; expiresAt?: number };
 
 export interface TokenManagerOptions {
@@ -145,6 +147,7 @@ export class TokenManager {
    * that holds a secret is left out) and the one to choose. Nothing sent changes.
    */
   clientAuthMismatch(): ClientAuthMismatch | undefined {
+    if (!usesClientAuth(this.s.grantType)) return undefined;
     const m = clientAuthMismatch(this.s.clientAuth, this.found?.authMethods);
     if (!m) return undefined;
     const listed = m.listed.filter((name) => this.redact(name) === name);
@@ -329,7 +332,9 @@ export class TokenManager {
     const secrets = [c.password, c.clientSecret, this.refreshToken, this.token?.pub.access_token];
     if (sent) {
       const body = new URLSearchParams(sent.body);
-      for (const name of ['refresh_token', 'client_assertion']) secrets.push(body.get(name) ?? '');
+      for (const name of ['refresh_token', 'client_assertion', 'assertion']) {
+        secrets.push(body.get(name) ?? '');
+      }
     }
     return createRedactor({
       secrets,

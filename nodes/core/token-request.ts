@@ -6,6 +6,7 @@
  * https://www.rfc-editor.org/rfc/rfc6749#section-6 (refresh).
  */
 import type { ClientAuthMethod, Settings } from './config';
+import { JWT_BEARER_GRANT } from './rules';
 
 export interface TokenRequest {
   /** POST unless said otherwise (discovery reads with GET). */
@@ -54,7 +55,10 @@ const CLIENT_AUTH: Record<ClientAuthMethod, ClientAuth> = {
 /** https://www.rfc-editor.org/rfc/rfc7523#section-2.2 */
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** The full grant: `password` or `client_credentials`. */
+/**
+ * The full grant: `password`, `client_credentials`, or the JWT bearer grant, whose
+ * `assertion` is signed per attempt (client-assertion.ts).
+ */
 export function grantRequest(s: Settings): TokenRequest {
   const body = new URLSearchParams({ grant_type: s.grantType });
   if (s.grantType === 'password') {
@@ -80,6 +84,8 @@ function finish(s: Settings, url: URL, body: URLSearchParams): TokenRequest {
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',
   };
+  // RFC 7523 §2.1: the assertion authenticates; the grant sends no client credentials.
+  if (s.grantType === JWT_BEARER_GRANT) return { url, headers, body: body.toString() };
   CLIENT_AUTH[s.clientAuth](
     body,
     headers,

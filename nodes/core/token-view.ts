@@ -10,6 +10,7 @@
 export type StateOfToken =
   | { state: 'idle' | 'lapsed' | 'requesting' }
   | { state: 'refreshing' | 'valid'; expiresAt: number }
+  | { state: 'ready'; tokenType?: string; expiresAt?: number }
   | { state: 'error'; error: { code: string }; expiresAt?: number; pausedUntil?: number };
 
 /** The token state as `GET /auth-objects/expiries` answers it; times are ISO 8601. */
@@ -19,6 +20,8 @@ export type TokenView =
   | { state: 'requesting' }
   | { state: 'refreshing'; expiresAt: string }
   | { state: 'valid'; expiresAt: string }
+  /** A static credential (API key, Basic, bearer): applied as it is; its expiry when known. */
+  | { state: 'ready'; expiresAt?: string }
   /** `expiresAt`: the current token still lasts; `pausedUntil`: cooling down after a refusal. */
   | { state: 'error'; code: string; expiresAt?: string; pausedUntil?: string };
 
@@ -38,6 +41,10 @@ export function tokenView(s: StateOfToken): TokenView {
     case 'refreshing':
     case 'valid':
       return { state: s.state, expiresAt: iso(s.expiresAt) };
+    case 'ready':
+      return s.expiresAt !== undefined
+        ? { state: 'ready', expiresAt: iso(s.expiresAt) }
+        : { state: 'ready' };
     case 'error':
       return {
         state: 'error',

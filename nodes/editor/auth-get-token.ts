@@ -5,6 +5,30 @@ import { messageValidator, registerType, translator, type EditorNode } from './r
 interface GetTokenNode extends EditorNode {
   property?: string;
   setHeader?: boolean;
+  fromMessage?: boolean;
+  allowed?: unknown;
+}
+
+/** Whether the node takes its auth object from msg.authObject (the form while it is open). */
+function takesFromMessage(node: GetTokenNode): boolean {
+  const box = $('#node-input-fromMessage');
+  return box.length && editing === node.id ? box.is(':checked') : node.fromMessage === true;
+}
+let editing: string | null = null;
+
+/** The auth objects of the workspace, by label, for the list of allowed objects. */
+function authObjectsOnCanvas(): { id: string; label: string }[] {
+  const list: { id: string; label: string }[] = [];
+  RED.nodes.eachConfig((c: object) => {
+    const n = c as { id: string; type: string; name?: string; _def?: { label?: unknown } };
+    if (n.type === 'auth-object') {
+      const label =
+        typeof n._def?.label === 'function' ? String((n._def.label as () => string).call(n)) : '';
+      list.push({ id: n.id, label: n.name || label || n.id });
+    }
+    return true;
+  });
+  return list.sort((x, y) => x.label.localeCompare(y.label));
 }
 
 const t = translator('auth-get-token');
@@ -30,7 +54,21 @@ registerType<GetTokenNode>('auth-get-token', {
   color: '#D8BFD8',
   defaults: {
     name: { value: '' },
-    auth: { value: '', type: 'auth-object', required: true },
+    auth: {
+      value: '',
+      type: 'auth-object',
+      // Optional when the message names the object; Node-RED's own check otherwise.
+      validate: messageValidator<GetTokenNode>(function (v) {
+        const id = v === '_ADD_' ? '' : v;
+        if (typeof id !== 'string' || id === '') {
+          return takesFromMessage(this) || t('validation.auth');
+        }
+        const selected = RED.nodes.node(id) as { valid?: boolean } | null;
+        return selected !== null && selected.valid !== false;
+      }),
+    },
+    fromMessage: { value: false },
+    allowed: { value: [] },
     property: {
       value: 'token',
       validate: messageValidator((v) => {
@@ -64,6 +102,23 @@ registerType<GetTokenNode>('auth-get-token', {
     return this._(key, { property: this.property || 'token' });
   },
   oneditprepare() {
+    editing = this.id;
+    const allowed = Array.isArray(this.allowed) ? (this.allowed as unknown[]) : [];
+    const box = $('#auth-get-token-allowed');
+    for (const o of authObjectsOnCanvas()) {
+      const label = $('<label/>').css({ display: 'block', width: 'auto', margin: 0 }).appendTo(box);
+      $('<input/>', { type: 'checkbox', class: 'auth-get-token-allowed', value: o.id })
+        .css({ width: 'auto', margin: '0 6px 2px 0' })
+        .prop('checked', allowed.includes(o.id))
+        .appendTo(label);
+      $('<span/>').text(o.label).appendTo(label);
+    }
+    const showAllowed = () => {
+      $('.auth-get-token-row-allowed').toggle($('#node-input-fromMessage').is(':checked'));
+      $('#node-input-auth').trigger('change');
+    };
+    $('#node-input-fromMessage').on('change', showAllowed);
+    showAllowed();
     if (this.setHeader === undefined) $('#node-input-setHeader').prop('checked', true);
     $('#node-input-property').typedInput({ default: 'msg', types: ['msg'] });
     // The runtime never sets the header on a route to an e-mail node: say so here.
@@ -76,5 +131,16 @@ registerType<GetTokenNode>('auth-get-token', {
     };
     $('#node-input-setHeader').on('change', show);
     show();
+  },
+  oneditsave() {
+    editing = null;
+    const ids: string[] = [];
+    $('.auth-get-token-allowed:checked').each(function () {
+      ids.push(String($(this).val()));
+    });
+    this.allowed = $('#node-input-fromMessage').is(':checked') ? ids : [];
+  },
+  oneditcancel() {
+    editing = null;
   },
 });

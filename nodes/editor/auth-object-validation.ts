@@ -8,7 +8,20 @@
  * a Node.js test can import it and compare its verdicts with the runtime's.
  */
 import { parseExpiryDate } from '../core/expiry';
-import { ASSERTION_ALGS, CLIENT_AUTH_METHODS, GRANT_TYPES, SECONDS } from '../core/rules';
+import {
+  API_KEY_IN,
+  ASSERTION_ALGS,
+  CLIENT_AUTH_METHODS,
+  DEFAULT_API_KEY_IN,
+  DEFAULT_KIND,
+  GRANT_TYPES,
+  KINDS,
+  SECONDS,
+  checkApiKeyName,
+  checkBasicPart,
+  isHeaderSecret,
+  kindOf,
+} from '../core/rules';
 import type { CredentialName, EndpointProblem } from '../core/rules';
 import {
   checkEndpoint,
@@ -81,13 +94,18 @@ export function checkSecondsField(
 }
 
 /** The choices of a select, as the runtime takes them: empty means its default. */
-const OPTIONS: Record<'grantType' | 'clientAuth' | 'assertionAlg', readonly string[]> = {
+const OPTIONS: Record<
+  'grantType' | 'clientAuth' | 'assertionAlg' | 'kind' | 'apiKeyIn',
+  readonly string[]
+> = {
   grantType: GRANT_TYPES,
   clientAuth: CLIENT_AUTH_METHODS,
   assertionAlg: ASSERTION_ALGS,
+  kind: KINDS,
+  apiKeyIn: API_KEY_IN,
 };
 
-/** The grant, the client authentication or the assertion algorithm. */
+/** The kind, grant, client authentication, assertion algorithm or where an API key goes. */
 export function checkOptionField(field: keyof typeof OPTIONS, value: unknown): Verdict {
   const v = text(value);
   if (v === '' || OPTIONS[field].includes(v)) return undefined;
@@ -95,23 +113,51 @@ export function checkOptionField(field: keyof typeof OPTIONS, value: unknown): V
 }
 
 /** Secrets the runtime sends exactly as typed: surrounding spaces are part of them. */
-const SENT_AS_TYPED: readonly CredentialName[] = ['clientSecret', 'password'];
+const SENT_AS_TYPED: readonly CredentialName[] = ['clientSecret', 'password', 'apiKey', 'token'];
+
+/** Node-RED's stand-in for a stored secret the form did not change. */
+const STORED = '__PWRD__';
 
 /**
- * A credential, required when the grant and client authentication use it. A stored
- * secret shows as Node-RED's placeholder `__PWRD__`, which counts as present.
+ * A credential, required when the kind (for OAuth 2.0: the grant and client
+ * authentication) uses it, and sendable as the kind sends it. A stored secret shows as
+ * Node-RED's placeholder `__PWRD__`, which counts as present (it was checked when typed).
  */
 export function checkCredentialField(
   field: CredentialName,
   value: unknown,
   grantType: string,
   clientAuth: string,
+  kind: string = DEFAULT_KIND,
+  apiKeyIn: string = DEFAULT_API_KEY_IN,
 ): Verdict {
-  if (!credentialsNeeded(grantType, clientAuth).includes(field)) return undefined;
+  if (!credentialsNeeded(grantType, clientAuth, kind).includes(field)) return undefined;
   const present =
     typeof value === 'string' &&
     (SENT_AS_TYPED.includes(field) ? value !== '' : value.trim() !== '');
-  return present ? undefined : { key: 'validation.credentialRequired', params: { field } };
+  if (!present) return { key: 'validation.credentialRequired', params: { field } };
+  if (value === STORED || isWholeEnv(value)) return undefined;
+  const k = kindOf(kind);
+  const inHeader =
+    field === 'token' || (field === 'apiKey' && (text(apiKeyIn) || 'header') === 'header');
+  if (inHeader && !isHeaderSecret(value)) return { key: 'validation.headerSecret' };
+  if (k === 'basic' && (field === 'username' || field === 'password')) {
+    const problem = checkBasicPart(field, value);
+    if (problem)
+      return { key: problem === 'colon' ? 'validation.basicColon' : 'validation.basicControl' };
+  }
+  return undefined;
+}
+
+/** The header or query parameter name of an API key. */
+export function checkApiKeyNameField(value: unknown, apiKeyIn: string): Verdict {
+  if (isWholeEnv(value)) return undefined;
+  const where = text(apiKeyIn) || DEFAULT_API_KEY_IN;
+  const r = checkApiKeyName(value, where);
+  if (!('problem' in r)) return undefined;
+  if (r.problem === 'required')
+    return { key: 'validation.credentialRequired', params: { field: 'apiKeyName' } };
+  return { key: where === 'query' ? 'validation.apiKeyNameQuery' : 'validation.apiKeyName' };
 }
 
 /**

@@ -5,15 +5,21 @@
 import { CODES } from '../core/errors';
 import { parseExpiryDate } from '../core/expiry';
 import {
+  DEFAULT_API_KEY_IN,
   DEFAULT_CLIENT_AUTH,
   DEFAULT_GRANT,
+  DEFAULT_KIND,
+  JWT_BEARER_GRANT,
   KNOWN_PARAMETERS,
   SECONDS,
   credentialsNeeded,
   endpointLabel,
+  expiryParameters,
+  isStaticKind,
   type CredentialName,
 } from '../core/rules';
 import {
+  checkApiKeyNameField,
   checkCredentialField,
   checkExpiriesField,
   checkExtraParamsField,
@@ -44,6 +50,9 @@ interface ExtraParam {
 }
 
 interface AuthObjectNode extends EditorNode {
+  kind?: string;
+  apiKeyIn?: string;
+  testUrl?: string;
   grantType?: string;
   tokenUrl?: string;
   issuer?: string;
@@ -72,6 +81,9 @@ interface TestAnswer {
   field?: string;
   /** Advice beside the result (success or failure), already in the user's language. */
   warning?: string;
+  /** A static kind: the test URL's HTTP status, or absent when there is no test URL. */
+  static?: boolean;
+  status?: number;
 }
 
 const TYPE = 'auth-object';
@@ -82,6 +94,8 @@ const CREDENTIALS: readonly CredentialName[] = [
   'username',
   'password',
   'privateKey',
+  'apiKey',
+  'token',
 ];
 
 /** A form control of this node's dialog. */
@@ -129,6 +143,10 @@ function insecureAllowed(node: AuthObjectNode): boolean {
 
 const grantOf = (node: AuthObjectNode) => current(node, 'grantType', DEFAULT_GRANT);
 const clientAuthOf = (node: AuthObjectNode) => current(node, 'clientAuth', DEFAULT_CLIENT_AUTH);
+const kindOfNode = (node: AuthObjectNode) => current(node, 'kind', DEFAULT_KIND);
+const apiKeyInOf = (node: AuthObjectNode) => current(node, 'apiKeyIn', DEFAULT_API_KEY_IN);
+/** Whether the node (as the form holds it now) is OAuth 2.0: only then its OAuth fields count. */
+const isOAuth = (node: AuthObjectNode) => !isStaticKind(kindOfNode(node));
 
 /** Whether the client authentication sends a client secret (the Secret row is shown). */
 const usesSecret = (clientAuth: string) =>
@@ -215,7 +233,8 @@ function addExpiryRow(node: AuthObjectNode, container: JQuery, data: ExpiryRowDa
     })
     .appendTo(line('appliesTo'));
   for (const p of KNOWN_PARAMETERS) {
-    const label = $('<label/>')
+    const label = $('<label/>', { class: 'auth-object-expiry-param-label' })
+      .attr('data-param', p)
       .css({ width: 'auto', margin: 0, 'white-space': 'nowrap' })
       .appendTo(boxes);
     $('<input/>', { type: 'checkbox', class: 'auth-object-expiry-param', value: p })
@@ -278,6 +297,7 @@ function addExpiryRow(node: AuthObjectNode, container: JQuery, data: ExpiryRowDa
   }
   other.val(others.join(', '));
   note.val(typeof entry.note === 'string' ? entry.note : '');
+  showKindParameters(boxes);
 
   const expiresAt = (): unknown => {
     if (state.original !== undefined && !state.touched) return state.original;
@@ -332,6 +352,75 @@ function addExpiryRow(node: AuthObjectNode, container: JQuery, data: ExpiryRowDa
       if (k !== 'expiresAt' && k !== 'appliesTo' && k !== 'note') result[k] = entry[k];
     }
     return result;
+  });
+}
+
+/** Shows the parameter boxes of the chosen kind, and any other box that is ticked. */
+function showKindParameters(scope: JQuery): void {
+  const offered = expiryParameters(inputText(input('kind')) || DEFAULT_KIND);
+  scope.find('.auth-object-expiry-param-label').each(function () {
+    const label = $(this);
+    const ticked = label.find('input').is(':checked');
+    label.toggle(ticked || offered.includes(String(label.attr('data-param'))));
+  });
+}
+
+// ------------------------------------------------------------------------------------
+// A Google service account key
+
+/** The fields of a service account JSON key the form takes; the rest is left out. */
+interface ServiceAccountKey {
+  client_email: string;
+  private_key: string;
+  private_key_id?: unknown;
+  token_uri?: unknown;
+}
+
+const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
+
+/**
+ * A pasted service account key fills the JWT bearer fields: client email, private key
+ * (a credential), key id and token URI. The pasted text is cleared at once and is not a
+ * property of the node, so the key is kept only in the Private key credential.
+ */
+function prepareServiceAccount(): void {
+  const box = $('#auth-object-service-account');
+  const result = $('#auth-object-service-account-result');
+  box.on('input paste', () => {
+    setTimeout(() => {
+      const raw = inputText(box).trim();
+      if (!raw) return;
+      let key: Partial<ServiceAccountKey> | undefined;
+      try {
+        key = JSON.parse(raw) as Partial<ServiceAccountKey>;
+      } catch {
+        key = undefined;
+      }
+      box.val('');
+      if (
+        !key ||
+        typeof key !== 'object' ||
+        typeof key.client_email !== 'string' ||
+        typeof key.private_key !== 'string'
+      ) {
+        result.text(t('tip.serviceAccountInvalid')).show();
+        RED.tray.resize();
+        return;
+      }
+      input('grantType').val(JWT_BEARER_GRANT).trigger('change');
+      input('clientAuth').val('none').trigger('change');
+      input('clientId').val(key.client_email).trigger('change');
+      input('privateKey').val(key.private_key).trigger('change');
+      input('assertionAlg').val('RS256').trigger('change');
+      input('keyId')
+        .val(typeof key.private_key_id === 'string' ? key.private_key_id : '')
+        .trigger('change');
+      const uri =
+        typeof key.token_uri === 'string' && key.token_uri ? key.token_uri : GOOGLE_TOKEN_URL;
+      input('tokenUrl').val(uri).trigger('change');
+      result.text(t('tip.serviceAccountFilled', { email: key.client_email })).show();
+      RED.tray.resize();
+    }, 0);
   });
 }
 
@@ -446,6 +535,12 @@ function testConnection(node: AuthObjectNode): void {
   for (const c of CREDENTIALS) credentials[c] = value(c);
   const body = {
     id: node.id,
+    kind: value('kind'),
+    apiKeyName: value('apiKeyName'),
+    apiKeyIn: value('apiKeyIn'),
+    testUrl: value('testUrl'),
+    assertionAudience: value('assertionAudience'),
+    assertionSubject: value('assertionSubject'),
     grantType: value('grantType'),
     tokenUrl: value('tokenUrl'),
     issuer: value('issuer'),
@@ -509,7 +604,12 @@ function testConnection(node: AuthObjectNode): void {
   })
     .done((r: TestAnswer) => {
       if (run !== testRun) return;
-      if (r.ok) {
+      if (r.ok && r.static) {
+        show(
+          true,
+          r.status === undefined ? t('test.staticNoUrl') : t('test.staticOk', { status: r.status }),
+        );
+      } else if (r.ok) {
         const type = r.tokenType ?? '';
         const seconds = r.expiresIn ?? '';
         // The server named no scope: say so, rather than claim the requested one was granted.
@@ -643,26 +743,47 @@ function prepareDependentRows(): void {
     for (const c of CREDENTIALS) input(c).trigger('change');
     input('tls').trigger('change');
   };
-  const updateGrantRows = () => {
-    const isPassword = inputText(input('grantType')) === 'password';
-    $('.auth-object-row-password').toggle(isPassword);
-    $('.auth-object-row-ropc').toggle(isPassword);
-    revalidateCredentials();
-    RED.tray.resize();
-  };
-  const updateClientAuthRows = () => {
+  // Only the fields of the chosen kind (and, for OAuth 2.0, grant and client auth) show.
+  const updateRows = () => {
+    const kind = inputText(input('kind')) || DEFAULT_KIND;
+    const oauth = !isStaticKind(kind);
+    const grant = inputText(input('grantType'));
+    const jwtBearer = oauth && grant === JWT_BEARER_GRANT;
     const auth = inputText(input('clientAuth'));
-    $('.auth-object-row-clientSecret').toggle(usesSecret(auth));
-    $('.auth-object-row-privateKey').toggle(auth === 'private_key_jwt');
+    const isPassword = oauth && grant === 'password';
+    $('.auth-object-oauth2').toggle(oauth);
+    $('.auth-object-static').toggle(!oauth);
+    $('.auth-object-row-apiKey').toggle(kind === 'apiKey');
+    $('.auth-object-row-apiKeyQuery').toggle(
+      kind === 'apiKey' && inputText(input('apiKeyIn')) === 'query',
+    );
+    $('.auth-object-row-token').toggle(kind === 'bearer');
+    $('.auth-object-row-password').toggle(isPassword || kind === 'basic');
+    $('.auth-object-row-ropc').toggle(isPassword);
+    $('.auth-object-row-jwtBearer').toggle(jwtBearer);
+    $('.auth-object-row-clientAuth').toggle(oauth && !jwtBearer);
+    $('.auth-object-row-clientSecret').toggle(oauth && !jwtBearer && usesSecret(auth));
+    $('.auth-object-row-privateKey').toggle(oauth && (jwtBearer || auth === 'private_key_jwt'));
+    // The discovered endpoint line shows only after a test found one.
+    if (!oauth) $('#auth-object-discovered').hide();
+    showKindParameters(input('expiries-container'));
     revalidateCredentials();
+    input('tokenUrl').trigger('change');
+    input('apiKeyName').trigger('change');
+    input('testUrl').trigger('change');
     RED.tray.resize();
   };
+  const updateGrantRows = updateRows;
+  const updateClientAuthRows = updateRows;
+  input('kind').on('change', updateRows);
+  input('apiKeyIn').on('change', updateRows);
   const updateInsecureRows = () => {
     $('.auth-object-row-insecure').toggle(input('allowInsecureHttp').is(':checked'));
     // The URL rule depends on this box: validate the URLs again.
     input('tokenUrl').trigger('change');
     input('issuer').trigger('change');
     input('refreshTokenUrl').trigger('change');
+    input('testUrl').trigger('change');
     RED.tray.resize();
   };
   input('grantType').on('change', updateGrantRows);
@@ -670,8 +791,7 @@ function prepareDependentRows(): void {
   input('allowInsecureHttp').on('change', updateInsecureRows);
   // The token URL may be empty exactly when an issuer is set.
   input('issuer').on('change', () => input('tokenUrl').trigger('change'));
-  updateGrantRows();
-  updateClientAuthRows();
+  updateRows();
   updateInsecureRows();
 }
 
@@ -746,7 +866,14 @@ const seconds = (field: keyof typeof SECONDS) => ({
 const credential = (field: CredentialName, type: 'text' | 'password') => ({
   type,
   validate: validator((node, v) =>
-    checkCredentialField(field, v, grantOf(node), clientAuthOf(node)),
+    checkCredentialField(
+      field,
+      v,
+      grantOf(node),
+      clientAuthOf(node),
+      kindOfNode(node),
+      apiKeyInOf(node),
+    ),
   ),
 });
 
@@ -759,6 +886,28 @@ registerType<AuthObjectNode>(TYPE, {
   icon: 'auth-object.svg',
   defaults: {
     name: { value: '' },
+    kind: {
+      value: DEFAULT_KIND,
+      validate: validator((_node, v) => checkOptionField('kind', v)),
+    },
+    apiKeyName: {
+      value: '',
+      validate: validator((node, v) =>
+        kindOfNode(node) === 'apiKey' ? checkApiKeyNameField(v, apiKeyInOf(node)) : undefined,
+      ),
+    },
+    apiKeyIn: {
+      value: DEFAULT_API_KEY_IN,
+      validate: validator((_node, v) => checkOptionField('apiKeyIn', v)),
+    },
+    testUrl: {
+      value: '',
+      validate: validator((node, v) =>
+        isOAuth(node) ? undefined : checkUrlField(v, insecureAllowed(node), false),
+      ),
+    },
+    assertionAudience: { value: '' },
+    assertionSubject: { value: '' },
     grantType: {
       value: DEFAULT_GRANT,
       validate: validator((_node, v) => checkOptionField('grantType', v)),
@@ -768,7 +917,9 @@ registerType<AuthObjectNode>(TYPE, {
       // Required unless an issuer's discovery document names it: the validator says so
       // with a message ("required: true" would only turn the field red, with no reason).
       validate: validator((node, v) =>
-        checkUrlField(v, insecureAllowed(node), current(node, 'issuer', '').trim() === ''),
+        isOAuth(node)
+          ? checkUrlField(v, insecureAllowed(node), current(node, 'issuer', '').trim() === '')
+          : undefined,
       ),
     },
     issuer: {
@@ -814,6 +965,8 @@ registerType<AuthObjectNode>(TYPE, {
     username: credential('username', 'text'),
     password: credential('password', 'password'),
     privateKey: credential('privateKey', 'password'),
+    apiKey: credential('apiKey', 'password'),
+    token: credential('token', 'password'),
   },
   paletteLabel() {
     return this._('auth-object.paletteLabel');
@@ -837,10 +990,12 @@ registerType<AuthObjectNode>(TYPE, {
     for (const field of ['timeout', 'refreshBefore', 'cooldown'] as const) {
       spinner(input(field), { min: SECONDS[field].min, max: SECONDS[field].max });
     }
+    if (!this.kind) input('kind').val(DEFAULT_KIND);
+    prepareExpiries(this);
     prepareDependentRows();
+    prepareServiceAccount();
     $('#auth-object-test-button').on('click', () => testConnection(this));
     prepareExtraParams(this);
-    prepareExpiries(this);
     prepareStaleResult();
   },
   oneditsave() {
@@ -849,9 +1004,20 @@ registerType<AuthObjectNode>(TYPE, {
     this.extraParams = readExtraParams();
     this.expiries = readExpiries();
 
-    // Do not keep secrets the chosen grant and client authentication do not use.
-    const needed = credentialsNeeded(inputText(input('grantType')), inputText(input('clientAuth')));
-    for (const c of ['username', 'password', 'clientSecret', 'privateKey'] as const) {
+    // Do not keep secrets the chosen kind, grant and client authentication do not use.
+    const needed = credentialsNeeded(
+      inputText(input('grantType')),
+      inputText(input('clientAuth')),
+      inputText(input('kind')),
+    );
+    for (const c of [
+      'username',
+      'password',
+      'clientSecret',
+      'privateKey',
+      'apiKey',
+      'token',
+    ] as const) {
       if (!needed.includes(c)) input(c).val('');
     }
   },

@@ -147,6 +147,12 @@ function tokenLine(token: TokenView): { text: string; title: string } {
     case 'valid':
       text = t('token.valid', { time: until(token.expiresAt) });
       break;
+    case 'ready':
+      text =
+        token.expiresAt !== undefined
+          ? t('token.readyUntil', { time: until(token.expiresAt) })
+          : t('token.ready');
+      break;
     case 'error':
       text =
         token.expiresAt !== undefined

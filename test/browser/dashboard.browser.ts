@@ -16,7 +16,7 @@ import { SEVERITY_COLORS } from '../../nodes/core/expiry-report';
 const root = path.resolve(__dirname, '../..');
 const userDir = path.join(root, `test-output/dashboard-user-${process.pid}`);
 const shots = path.join(root, 'test-output/dashboard-shots');
-const EXAMPLE = path.join(root, 'examples/06 - Expiry dashboard.json');
+const EXAMPLE = path.join(root, 'examples/10 - Expiry dashboard.json');
 const DAY = 86_400_000;
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };

@@ -6,13 +6,16 @@
  */
 import { expect } from 'chai';
 import { Cron } from 'croner';
-import { validateSettings, type RawSettings } from '../../nodes/core/config';
+import { validateObject, validateSettings, type RawSettings } from '../../nodes/core/config';
 import { ConfigError } from '../../nodes/core/errors';
 import { parseEntryDate } from '../../nodes/core/expiry';
 import {
+  API_KEY_IN,
   CHECK_NUMBERS,
   CLIENT_AUTH_METHODS,
   GRANT_TYPES,
+  JWT_BEARER_GRANT,
+  KINDS,
   checkNumber,
 } from '../../nodes/core/rules';
 import * as editor from '../../nodes/editor/auth-object-validation';
@@ -154,6 +157,126 @@ describe('the editor and the runtime agree', () => {
               runtime,
             );
           }
+        }
+      }
+    }
+  });
+
+  /** The field validateObject refuses (any kind), or undefined. */
+  function objectVerdict(raw: RawSettings, creds: Record<string, string>): string | undefined {
+    try {
+      validateObject(raw, creds);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ConfigError) return err.field;
+      throw err;
+    }
+  }
+  const STATIC_CREDS = { apiKey: 'k3y', token: 'tok', username: 'ann', password: 'pw' };
+  const SECRETS = ['', ' ', 'x', ' x ', 'a:b', 'two words', 'é', 'tab\t', 'new\nline', '!#$~'];
+
+  it('on the kind and where an API key goes', () => {
+    for (const v of ['', ...KINDS, 'OAuth2', 'ntlm']) {
+      const runtime = runtimeValid(
+        objectVerdict({ ...BASE, kind: v, apiKeyName: 'X-Key' }, { ...CREDS, ...STATIC_CREDS }),
+        'kind',
+      );
+      expect(valid(editor.checkOptionField('kind', v)), v).to.equal(runtime);
+    }
+    for (const v of ['', ...API_KEY_IN, 'body', 'Header']) {
+      const runtime = runtimeValid(
+        objectVerdict({ kind: 'apiKey', apiKeyName: 'X-Key', apiKeyIn: v }, STATIC_CREDS),
+        'apiKeyIn',
+      );
+      expect(valid(editor.checkOptionField('apiKeyIn', v)), v).to.equal(runtime);
+    }
+  });
+
+  it("on the API key's header or query parameter name", () => {
+    const names = [
+      'X-API-Key',
+      ' X-Key ',
+      'api_key',
+      'X Key',
+      'Host',
+      'content-type',
+      'Authorization',
+      'a#b',
+      'a\u0001b',
+      'ключ',
+      '',
+      '  ',
+      'x'.repeat(257),
+    ];
+    for (const where of ['header', 'query']) {
+      for (const name of names) {
+        const runtime = runtimeValid(
+          objectVerdict({ kind: 'apiKey', apiKeyIn: where, apiKeyName: name }, STATIC_CREDS),
+          'apiKeyName',
+        );
+        expect(
+          valid(editor.checkApiKeyNameField(name, where)),
+          `${where} ${JSON.stringify(name)}`,
+        ).to.equal(runtime);
+      }
+    }
+  });
+
+  it('on the credentials of every static kind', () => {
+    const cases: [string, string, readonly ('apiKey' | 'token' | 'username' | 'password')[]][] = [
+      ['apiKey', 'header', ['apiKey']],
+      ['apiKey', 'query', ['apiKey']],
+      ['basic', 'header', ['username', 'password']],
+      ['bearer', 'header', ['token']],
+    ];
+    for (const [kind, where, fields] of cases) {
+      for (const field of fields) {
+        for (const value of SECRETS) {
+          const creds = { ...STATIC_CREDS, [field]: value };
+          const runtime = runtimeValid(
+            objectVerdict({ kind, apiKeyIn: where, apiKeyName: 'k' }, creds),
+            field,
+          );
+          const verdict = editor.checkCredentialField(field, value, '', '', kind, where);
+          expect(valid(verdict), `${kind}/${where}: ${field}=${JSON.stringify(value)}`).to.equal(
+            runtime,
+          );
+        }
+      }
+    }
+  });
+
+  it('on the test URL of a static kind', () => {
+    for (const url of URLS) {
+      const runtime = runtimeValid(
+        objectVerdict({ kind: 'bearer', testUrl: url }, STATIC_CREDS),
+        'testUrl',
+      );
+      expect(valid(editor.checkUrlField(url, false, false)), url).to.equal(runtime);
+    }
+  });
+
+  it('on which credentials the JWT bearer grant needs', () => {
+    for (const field of ['clientId', 'clientSecret', 'username', 'password'] as const) {
+      for (const value of ['', ' ', 'x']) {
+        const creds = { ...CREDS, [field]: value };
+        const raw = { ...BASE, grantType: JWT_BEARER_GRANT };
+        // The private key itself is checked by the runtime only (it needs Node's crypto).
+        const runtime = runtimeVerdict(raw, creds);
+        const editorVerdict = editor.checkCredentialField(
+          field,
+          value,
+          JWT_BEARER_GRANT,
+          'client_secret_basic',
+        );
+        if (field === 'clientId') {
+          expect(valid(editorVerdict), `clientId=${JSON.stringify(value)}`).to.equal(
+            value.trim() ? 'valid' : 'invalid',
+          );
+          if (!value.trim()) expect(runtime).to.equal('clientId');
+        } else {
+          expect(valid(editorVerdict), `${field} is not needed`).to.equal('valid');
+          expect(runtime, `${field}=${JSON.stringify(value)}`).to.equal('privateKey');
         }
       }
     }

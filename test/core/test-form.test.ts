@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  DESTINATION_FIELDS,
+  OAUTH_DESTINATION_FIELDS,
   UNCHANGED,
   resolveTestForm,
   type DeployedObject,
@@ -36,7 +36,13 @@ const unchangedCreds = {
 const form = (change: FormValues = {}): FormValues => ({ ...deployed.raw, ...change });
 
 /** A different value for each destination field. */
-const CHANGES: Record<(typeof DESTINATION_FIELDS)[number], FormValues | { clientId: string }> = {
+const CHANGES: Record<
+  (typeof OAUTH_DESTINATION_FIELDS)[number],
+  FormValues | { clientId: string }
+> = {
+  kind: { kind: 'basic' },
+  assertionAudience: { assertionAudience: 'https://attacker.example' },
+  assertionSubject: { assertionSubject: 'someone-else' },
   grantType: { grantType: 'client_credentials' },
   tokenUrl: { tokenUrl: 'https://attacker.example/token' },
   issuer: { issuer: 'https://attacker.example' },
@@ -66,10 +72,56 @@ describe('Test connection form', () => {
       const r = resolveTestForm(settings, creds, deployed);
       expect(r).to.deep.include({ ok: false, code: 'SECRET_REQUIRED', changed: [field] });
       if (r.ok || r.code !== 'SECRET_REQUIRED') return;
-      // client_credentials needs only the client secret; the password grant both.
-      expect(r.fields).to.include('clientSecret');
+      // client_credentials needs only the client secret; the password grant both; Basic the password.
+      expect(r.fields).to.include(field === 'kind' ? 'password' : 'clientSecret');
     });
   }
+
+  describe('of a static kind', () => {
+    const apiKeyObject: DeployedObject = {
+      raw: { kind: 'apiKey', apiKeyName: 'X-Key', apiKeyIn: 'header', testUrl: '${API}' },
+      resolved: {
+        kind: 'apiKey',
+        apiKeyName: 'X-Key',
+        apiKeyIn: 'header',
+        testUrl: 'https://api.example.com/me',
+      },
+      rawCredentials: { apiKey: '${KEY}' },
+      resolvedCredentials: { apiKey: 'key-from-env' },
+    };
+    it('uses the stored key, as deploy resolved it, for the deployed test URL', () => {
+      const r = resolveTestForm({ ...apiKeyObject.raw }, { apiKey: UNCHANGED }, apiKeyObject);
+      expect(r.ok).to.equal(true);
+      if (!r.ok) return;
+      expect(r.credentials.apiKey).to.equal('key-from-env');
+      expect(r.settings.testUrl).to.equal('https://api.example.com/me');
+    });
+    for (const change of [
+      { testUrl: 'https://attacker.example/echo' },
+      { apiKeyIn: 'query' },
+      { apiKeyName: 'X-Other' },
+      { kind: 'bearer' },
+      { allowInsecureHttp: true },
+      { proxy: 'another-proxy' },
+    ] as FormValues[]) {
+      it(`asks for the key again when ${Object.keys(change)[0]} changed`, () => {
+        const creds = { apiKey: UNCHANGED, token: UNCHANGED };
+        const r = resolveTestForm({ ...apiKeyObject.raw, ...change }, creds, apiKeyObject);
+        expect(r).to.deep.include({ ok: false, code: 'SECRET_REQUIRED' });
+        if (r.ok || r.code !== 'SECRET_REQUIRED') return;
+        expect(r.changed).to.include(Object.keys(change)[0]);
+      });
+    }
+  });
+
+  it('leaves an OAuth object alone when only fields of the static kinds changed', () => {
+    const r = resolveTestForm(
+      form({ testUrl: 'https://elsewhere.example/', apiKeyName: 'X', apiKeyIn: 'query' }),
+      unchangedCreds,
+      deployed,
+    );
+    expect(r.ok).to.equal(true);
+  });
 
   it('asks for every stored secret an object not deployed yet would need', () => {
     const r = resolveTestForm(

@@ -25,6 +25,14 @@ describe('token view for the sidebar', () => {
     expect(tokenView({ state: 'requesting' })).to.deep.equal({ state: 'requesting' });
   });
 
+  it('shows a static credential as ready, with its expiry when the object states one', () => {
+    expect(tokenView({ state: 'ready', tokenType: 'ApiKey' })).to.deep.equal({ state: 'ready' });
+    expect(tokenView({ state: 'ready', tokenType: 'Bearer', expiresAt: AT })).to.deep.equal({
+      state: 'ready',
+      expiresAt: ISO,
+    });
+  });
+
   it("gives an error's code and times, never its message", () => {
     const error = new AuthError('oauth', 'invalid_grant', 'the server said: secret-words', {
       params: { description: 'secret-words' },

@@ -30,6 +30,8 @@ const MQTT_PW = 'mqtt-Secret-55?';
 /** In Node-RED's environment only: no request may get it out. */
 const ENV_VALUE = 'env-Secret-V4lue!';
 const UNCHANGED = '__PWRD__';
+/** The deployed API key object's key: it may go only to its test URL. */
+const API_KEY = 'api-Key-Secret-31!';
 const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
@@ -41,6 +43,7 @@ const STORED: [string, string][] = [
   ['mq', MQTT_PW],
   ['', ENV_VALUE],
   ['', privateKey.split('\n')[1]!],
+  ['', API_KEY],
 ];
 
 type Json = Record<string, unknown>;
@@ -52,6 +55,8 @@ describe('admin routes under attack by a user who may only test', function () {
   let attacker: RawServer;
   let echo: RawServer;
   let evil: RawServer;
+  /** The API the deployed API key object's test URL names: 200 for its key, else 401. */
+  let api: RawServer;
   const tokens: Record<string, string> = {};
   const answers: string[] = [];
 
@@ -78,6 +83,13 @@ describe('admin routes under attack by a user who may only test', function () {
         0,
       );
     });
+    api = await startRawServer((req, res) => {
+      if (req.url?.startsWith('/moved')) {
+        res.writeHead(302, { location: `${attacker.url}/stolen` });
+        res.end();
+      } else if (req.headers['x-api-key'] === API_KEY) handlers.text(200, 'ok')(req, res, '', 0);
+      else handlers.text(401, 'no')(req, res, '', 0);
+    });
     process.env.AO_E2E_ENV_SECRET = ENV_VALUE;
     process.env.AO_E2E_USER_PW = user.password;
     nr = await startNodeRed(userDir, { adminAuth: adminAuth(USERS) });
@@ -89,7 +101,7 @@ describe('admin routes under attack by a user who may only test', function () {
     delete process.env.AO_E2E_ENV_SECRET;
     delete process.env.AO_E2E_USER_PW;
     await nr?.stop();
-    for (const s of [server, attacker, echo, evil]) await s?.close();
+    for (const s of [server, attacker, echo, evil, api]) await s?.close();
     const seen = answers.join('\n') + (nr?.output() ?? '');
     for (const [id, secret] of STORED) {
       expect(leaks(seen, [secret], id), 'an answer or log line holds a secret').to.deep.equal([]);
@@ -168,6 +180,21 @@ describe('admin routes under attack by a user who may only test', function () {
       object('echoed', { tokenUrl: echo.tokenUrl, scope: 'echo-desc' }, { ...conf, ...user }),
       object('echoscope', { tokenUrl: echo.tokenUrl, scope: 'echo-scope' }, { ...conf, ...user }),
       object('injected', { tokenUrl: '', issuer: evil.url }, { ...conf, ...user }),
+      object(
+        'keyobj',
+        { kind: 'apiKey', apiKeyName: 'X-API-Key', apiKeyIn: 'header', testUrl: `${api.url}/me` },
+        { apiKey: API_KEY },
+      ),
+      object(
+        'movedobj',
+        {
+          kind: 'apiKey',
+          apiKeyName: 'X-API-Key',
+          apiKeyIn: 'header',
+          testUrl: `${api.url}/moved`,
+        },
+        { apiKey: API_KEY },
+      ),
       {
         id: 'proxyNode',
         type: 'http proxy',
@@ -374,10 +401,79 @@ describe('admin routes under attack by a user who may only test', function () {
     });
   }
 
+  /** The deployed `keyobj` (an API key) as the editor sends it, the key unchanged. */
+  const keyForm = (extra: Json = {}, credentials: Json = {}) => ({
+    id: 'keyobj',
+    kind: 'apiKey',
+    apiKeyName: 'X-API-Key',
+    apiKeyIn: 'header',
+    testUrl: `${api.url}/me`,
+    allowInsecureHttp: false,
+    tls: '',
+    proxy: '',
+    ...extra,
+    credentials: { apiKey: UNCHANGED, ...credentials },
+  });
+
+  it("positive control: an API key object's unchanged form calls its test URL with the stored key", async () => {
+    const before = api.requests.length;
+    const r = await post(keyForm());
+    expect(r.json).to.deep.equal({ ok: true, static: true, status: 200 });
+    expect(api.requests.length).to.equal(before + 1);
+    expect(api.requests.at(-1)!.headers['x-api-key']).to.equal(API_KEY);
+  });
+
+  const keyDestinations: [string, () => Json, string[], Json?][] = [
+    ['testUrl', () => ({ testUrl: `${attacker.url}/echo` }), ['testUrl']],
+    ['apiKeyIn', () => ({ apiKeyIn: 'query' }), ['apiKeyIn']],
+    ['apiKeyName', () => ({ apiKeyName: 'X-Logged-Header' }), ['apiKeyName']],
+    ['kind', () => ({ kind: 'bearer' }), ['kind'], { token: UNCHANGED }],
+    ['proxy', () => ({ proxy: 'proxyNode' }), ['proxy']],
+    ['allowInsecureHttp', () => ({ allowInsecureHttp: true }), ['allowInsecureHttp']],
+  ];
+  for (const [field, change, changed, creds] of keyDestinations) {
+    it(`sends no stored API key anywhere once ${field} differs from the deployed object`, async () => {
+      const before = api.requests.length;
+      const r = await post(keyForm(change(), creds));
+      expect(r.json).to.include({ ok: false, code: 'SECRET_REQUIRED' });
+      expect(r.json.changed).to.deep.equal(changed);
+      expect(attacker.requests).to.have.length(0);
+      expect(api.requests.length).to.equal(before);
+    });
+  }
+
+  it('sends no stored OAuth secret to a test URL by switching an OAuth object to a static kind', async () => {
+    const before = server.requests.length;
+    const r = await post(form({ kind: 'basic', testUrl: `${attacker.url}/basic` }));
+    expect(r.json).to.include({ ok: false, code: 'SECRET_REQUIRED' });
+    expect(r.json.changed).to.include('kind');
+    expect(r.json.fields).to.deep.equal(['password']);
+    expect(attacker.requests).to.have.length(0);
+    expect(server.requests.length).to.equal(before);
+  });
+
+  it("follows no redirect of a static kind's test URL: the key stays with the deployed URL", async () => {
+    const r = await post({ ...keyForm({ testUrl: `${api.url}/moved` }), id: 'movedobj' });
+    expect(r.json).to.include({ ok: false, static: true, status: 302, code: 'HTTP_302' });
+    expect(attacker.requests).to.have.length(0);
+  });
+
+  it('tests a typed key against any test URL, with the typed key only', async () => {
+    const r = await post(keyForm({ testUrl: `${attacker.url}/typed` }, { apiKey: 'typed-key' }));
+    expect(r.json).to.include({ ok: true, static: true, status: 200 });
+    expect(attacker.requests.at(-1)!.headers['x-api-key']).to.equal('typed-key');
+    attacker.requests.length = 0;
+  });
+
   it('signs no client assertion for an audience or issuer the caller chose', async () => {
+    const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
     for (const [extra, creds] of [
       [{ tokenUrl: attacker.tokenUrl }, {}],
       [{}, { clientId: 'attacker-app' }],
+      // The same key signing a JWT bearer grant: an assertion good for a token, not a client.
+      [{ grantType: JWT_BEARER }, {}],
+      [{ grantType: JWT_BEARER, assertionAudience: attacker.url }, {}],
+      [{ grantType: JWT_BEARER, assertionSubject: 'admin@example.com' }, {}],
     ] as const) {
       const r = await post(
         form(
@@ -385,6 +481,8 @@ describe('admin routes under attack by a user who may only test', function () {
             id: 'jwtobj',
             grantType: 'client_credentials',
             clientAuth: 'private_key_jwt',
+            assertionAudience: '',
+            assertionSubject: '',
             ...extra,
           },
           { clientSecret: '', password: '', privateKey: UNCHANGED, ...creds },

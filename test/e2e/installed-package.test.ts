@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -277,6 +278,10 @@ describe('the packed package in a real Node-RED', function () {
                 clientSecret: 'my-client-secret',
                 username: 'me',
                 password: 'my-password',
+                // The static kinds' and the JWT bearer grant's, entered the same way.
+                apiKey: 'my-api-key',
+                token: 'my-personal-access-token',
+                privateKey: EXAMPLE_KEY,
               },
             }
           : {}),
@@ -298,6 +303,11 @@ describe('the packed package in a real Node-RED', function () {
     }
   });
 });
+
+/** A service account's private key, as a user pastes it into example 09. */
+const EXAMPLE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 /** The local date `days` from now, `YYYY-MM-DD`: a date-only expiry. */
 function dateLocal(days: number): string {

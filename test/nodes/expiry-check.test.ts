@@ -143,6 +143,28 @@ describe('expiry check in a real runtime', function () {
     expect(out.attention[0]).to.not.have.property('to');
   });
 
+  it('reminds of the expiry of every kind: an API key, a Basic password, a personal access token', async () => {
+    const auth = [
+      { kind: 'apiKey', name: 'Weather', apiKeyName: 'X-Key', param: 'apiKey', days: 2 },
+      { kind: 'basic', name: 'Legacy', param: 'password', days: 5 },
+      { kind: 'bearer', name: 'GitHub', param: 'token', days: 20 },
+    ].map(({ param, days, ...o }, i) => ({
+      id: `static${i}`,
+      type: 'auth-object',
+      notify: 'owner@example.com',
+      expiries: [{ expiresAt: inDays(days), appliesTo: [param] }],
+      ...o,
+    }));
+    const out = await load({}, { english: true, auth });
+    await out.check();
+    expect(out.attention).to.have.length(3);
+    const topics = out.attention.map((m) => String(m.topic));
+    expect(topics[0]).to.match(/^\[critical\] Weather: API key expires/);
+    expect(topics[1]).to.match(/^\[critical\] Legacy: password expires/);
+    expect(topics[2]).to.match(/^\[warning\] GitHub: token expires/);
+    expect(out.attention.every((m) => m.to === 'owner@example.com')).to.equal(true);
+  });
+
   it('sends a summary of every item sorted by date, ok included, on the triggering message', async () => {
     const out = await load({});
     await out.check({ topic: 'daily', keep: 1 });
@@ -322,7 +344,7 @@ describe('expiry check in a real runtime', function () {
         tokenUrl: 'https://login.example.com/tenant/oauth2/token?api-version=2',
         expiries: [
           { expiresAt: inDays(3), appliesTo: ['clientSecret', 'refreshToken'] },
-          { expiresAt: inDays(4), appliesTo: ['password', 'clientCertificate', 'apiKey'] },
+          { expiresAt: inDays(4), appliesTo: ['password', 'clientCertificate', 'vendorKey'] },
         ],
       },
       {
@@ -340,7 +362,7 @@ describe('expiry check in a real runtime', function () {
     const [first, second, third] = out.attention;
     expect(first!.topic).to.match(/^\[critical\] Soon: client secret and refresh token expires/);
     expect(second!.topic).to.match(
-      /^\[critical\] Soon: password and client certificate and apiKey expires/,
+      /^\[critical\] Soon: password and client certificate and vendorKey expires/,
     );
     const body = String(first!.payload);
     expect(body).to.not.match(/clientSecret|refreshToken|client_credentials @/);
