@@ -69,6 +69,35 @@ describe('settings validation', () => {
     ).to.equal(undefined);
   });
 
+  for (const [field, min, max] of [
+    ['timeout', 1, 300],
+    ['refreshBefore', 0, 86400],
+    ['cooldown', 0, 86400],
+  ] as const) {
+    it(`reports a bad ${field} under ${field}, and takes ${min} to ${max} seconds`, () => {
+      for (const bad of [min - 1, max + 1, 'ten', NaN, Infinity, [], {}, true]) {
+        expect(fieldOf({ ...base, [field]: bad }), `${field}: ${String(bad)}`).to.equal(field);
+      }
+      let e: unknown;
+      try {
+        validateSettings({ ...base, [field]: 'x' }, creds);
+      } catch (err) {
+        e = err;
+      }
+      expect((e as Error).message).to.equal(`${field} must be a number from ${min} to ${max}`);
+      const ms = (v: unknown) => {
+        const s = validateSettings({ ...base, [field]: v }, creds);
+        return { timeout: s.timeoutMs, refreshBefore: s.refreshBeforeMs, cooldown: s.cooldownMs }[
+          field
+        ];
+      };
+      expect(ms(min)).to.equal(min * 1000);
+      expect(ms(max)).to.equal(max * 1000);
+      expect(ms(` ${max} `)).to.equal(max * 1000);
+      expect(ms(1.5)).to.equal(1500);
+    });
+  }
+
   it('refuses unknown options, bad numbers, bad scopes and reserved extra parameters', () => {
     expect(fieldOf({ ...base, grantType: 'implicit' })).to.equal('grantType');
     expect(fieldOf({ ...base, clientAuth: 'magic' })).to.equal('clientAuth');

@@ -98,6 +98,31 @@ describe('expiry report', () => {
     expect(step(5, NOW + 28 * hour)).to.equal(1);
   });
 
+  it('with hourly checks and a 24 h remind period, reminds again 24 h after the last reminder', () => {
+    const entry = [obj('a', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['password'] }])];
+    const hour = 3_600_000;
+    let memory = {};
+    const sentAt: number[] = [];
+    // Two days of hourly checks: the silent checks in between must not restart the clock.
+    for (let h = 0; h <= 48; h++) {
+      const at = NOW + h * hour;
+      const s = selectDue(runCheck(entry, at, opts).findings, memory, at, 24 * hour);
+      memory = s.memory;
+      if (s.due.length) sentAt.push(h);
+    }
+    expect(sentAt).to.deep.equal([0, 24, 48]);
+  });
+
+  it('reminds again exactly when the remind period has passed, not a moment earlier', () => {
+    const entry = [obj('a', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['password'] }])];
+    const first = selectDue(runCheck(entry, NOW, opts).findings, {}, NOW, DAY);
+    const at = (t: number) => selectDue(runCheck(entry, t, opts).findings, first.memory, t, DAY);
+    expect(at(NOW + DAY - 1).due).to.have.length(0);
+    expect(at(NOW + DAY).due).to.have.length(1);
+    // A clock set back (memory from the future) reminds rather than staying silent for ever.
+    expect(at(NOW - 1000).due).to.have.length(1);
+  });
+
   it('does not repeat a reminder when an object was missing from one check', () => {
     const objects = [
       obj('a', [{ expiresAt: iso(NOW + 3 * DAY), appliesTo: ['password'] }]),

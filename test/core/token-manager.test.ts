@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { validateSettings, type RawSettings } from '../../nodes/core/config';
-import { AuthError } from '../../nodes/core/errors';
+import { AuthError, errors } from '../../nodes/core/errors';
 import type { Transport } from '../../nodes/core/http';
 import type { TokenRequest } from '../../nodes/core/token-request';
 import type { HttpResponse } from '../../nodes/core/token-response';
@@ -403,4 +403,171 @@ describe('token manager: token requests in proportion to use', () => {
       expect(clock.pending()).to.equal(0);
     });
   }
+});
+
+describe('token manager: failures a refresh or a retry must survive', () => {
+  let managers: TokenManager[] = [];
+  afterEach(() => {
+    for (const m of managers) m.close();
+    managers = [];
+  });
+  const manager = (transport: Transport, clock: FakeClock, extra: RawSettings = {}) => {
+    const states: ManagerState[] = [];
+    const m = new TokenManager({
+      settings: settings({ cooldown: 300, ...extra }),
+      transport,
+      clock,
+      retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 400 },
+      random: () => 0.5,
+      onState: (st) => states.push(st),
+    });
+    managers.push(m);
+    return { m, states };
+  };
+  /** Runs `p` while moving the fake clock on, so backoffs and Retry-After waits pass. */
+  const drive = async <T>(clock: FakeClock, p: Promise<T>, ms = 120_000): Promise<T> => {
+    let settled = false;
+    const out = p.finally(() => (settled = true));
+    for (let i = 0; i < ms / 1000 && !settled; i++) await clock.advance(1000);
+    return out;
+  };
+
+  for (const [what, failure] of [
+    ['a 503', () => fail(503)],
+    ['a timeout', () => errors.timeout(10_000)],
+  ] as const) {
+    it(`keeps the refresh token and does not fall back to the password grant when a refresh meets ${what}`, async () => {
+      const clock = fakeClock();
+      const s = simulated(clock, (n) =>
+        n === 1
+          ? ok({ access_token: 'A', refresh_token: 'R1' })
+          : n <= 4
+            ? failure()
+            : ok({ access_token: 'B', refresh_token: 'R2' }),
+      );
+      const { m, states } = manager(s.transport, clock);
+      await drive(clock, m.getToken());
+      const err = await drive(
+        clock,
+        m.getToken(true).catch((e: AuthError) => e),
+      );
+      expect(err).to.be.instanceOf(AuthError);
+      expect((err as AuthError).transient).to.equal(true);
+      // Three attempts with the refresh token, none with the password.
+      expect(s.requests.map((r) => r.grant)).to.deep.equal([
+        'password',
+        'refresh_token',
+        'refresh_token',
+        'refresh_token',
+      ]);
+      expect(m.hasRefreshToken).to.equal(true);
+      // An outage does not pause the object: the next message tries the refresh token again.
+      expect(states.some((st) => st.state === 'error' && st.pausedUntil !== undefined)).to.equal(
+        false,
+      );
+      expect((await drive(clock, m.getToken(true))).access_token).to.equal('B');
+      expect(s.requests.at(-1)!.grant).to.equal('refresh_token');
+    });
+  }
+
+  it('drops a refused refresh token and falls back to the password grant once', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, (n) =>
+      n === 1
+        ? ok({ access_token: 'A', refresh_token: 'R1' })
+        : n === 2
+          ? fail(400, { error: 'invalid_grant' })
+          : ok({ access_token: `T${n}` }),
+    );
+    const { m } = manager(s.transport, clock);
+    await drive(clock, m.getToken());
+    expect((await drive(clock, m.getToken(true))).access_token).to.equal('T3');
+    expect(m.hasRefreshToken).to.equal(false);
+    expect((await drive(clock, m.getToken(true))).access_token).to.equal('T4');
+    expect(s.requests.map((r) => r.grant)).to.deep.equal([
+      'password',
+      'refresh_token',
+      'password',
+      'password',
+    ]);
+  });
+
+  for (const error of ['server_error', 'temporarily_unavailable']) {
+    it(`retries a 503 whose body is the OAuth error ${error} like any 5xx, without a cool-down`, async () => {
+      const clock = fakeClock();
+      const s = simulated(clock, (n) => (n < 3 ? fail(503, { error }) : ok({ access_token: 'A' })));
+      const { m, states } = manager(s.transport, clock);
+      expect((await drive(clock, m.getToken())).access_token).to.equal('A');
+      expect(s.requests).to.have.length(3);
+      expect(states.map((st) => st.state)).to.deep.equal(['requesting', 'valid']);
+    });
+  }
+
+  it('pauses after a permanent OAuth error in a 400 and says until when', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, () => fail(400, { error: 'invalid_client' }));
+    const { m, states } = manager(s.transport, clock, { cooldown: 120 });
+    const t0 = clock.now();
+    const err = await drive(
+      clock,
+      m.getToken().catch((e: AuthError) => e),
+    );
+    expect(err).to.include({ code: 'invalid_client', transient: false });
+    expect(s.requests).to.have.length(1);
+    const last = states.at(-1)!;
+    expect(last.state === 'error' && last.pausedUntil).to.equal(t0 + 50 + 120_000);
+  });
+
+  it('waits until the HTTP date a Retry-After names before trying again', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    // 20 s ahead; the backoff alone (50 to 100 ms) would try again far sooner.
+    const at = new Date(t0 + 20_000).toUTCString();
+    const s = simulated(clock, (n) =>
+      n === 1 ? fail(429, '', { 'retry-after': at }) : ok({ access_token: 'A' }),
+    );
+    const { m } = manager(s.transport, clock);
+    const p = m.getToken();
+    await clock.advanceTo(t0 + 19_900);
+    expect(s.requests).to.have.length(1);
+    await clock.advanceTo(t0 + 20_100);
+    expect(s.requests).to.have.length(2);
+    expect(s.requests[1]!.at).to.equal(t0 + 20_000);
+    expect((await p).access_token).to.equal('A');
+  });
+
+  it('waits at most 60 s however far ahead a Retry-After date is', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const at = new Date(t0 + 3_600_000).toUTCString();
+    const s = simulated(clock, (n) =>
+      n === 1 ? fail(503, '', { 'retry-after': at }) : ok({ access_token: 'A' }),
+    );
+    const { m } = manager(s.transport, clock);
+    const p = m.getToken();
+    await clock.advanceTo(t0 + 61_000);
+    expect(s.requests.map((r) => r.at - t0)).to.deep.equal([0, 60_050]);
+    expect((await p).access_token).to.equal('A');
+  });
+
+  it('backs off exponentially between attempts when the server gives no Retry-After', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(clock, () => fail(502));
+    const m = new TokenManager({
+      settings: settings(),
+      transport: s.transport,
+      clock,
+      retry: { attempts: 4, baseDelayMs: 1000, maxDelayMs: 3000 },
+      random: () => 1,
+    });
+    managers.push(m);
+    const err = await drive(
+      clock,
+      m.getToken().catch((e: AuthError) => e),
+    );
+    expect(err).to.include({ code: 'HTTP_502' });
+    // Each answer takes 50 ms; then 1 s, 2 s and 3 s (capped) with the largest jitter.
+    expect(s.requests.map((r) => r.at - t0)).to.deep.equal([0, 1050, 3100, 6150]);
+  });
 });

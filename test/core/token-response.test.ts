@@ -25,6 +25,30 @@ const codeOf = (res: HttpResponse) => {
   throw new Error('expected an error');
 };
 
+/**
+ * The class the spec gives a response (DESIGN: transient = 429, 5xx, or the OAuth errors
+ * temporarily_unavailable and slow_down; 408 without an OAuth body; everything else
+ * permanent), worked out from the input alone.
+ */
+function expectedClass(status: number, body: Buffer): 'transient' | 'permanent' | 'success' {
+  if (status >= 300 && status < 400) return 'permanent';
+  let error: unknown;
+  try {
+    const v: unknown = JSON.parse(body.toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) error = (v as { error?: unknown }).error;
+  } catch {
+    // not JSON: judged by the status alone
+  }
+  const oauth = typeof error === 'string' && /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(error);
+  if (status === 429 || status >= 500) return 'transient';
+  if (oauth)
+    return error === 'temporarily_unavailable' || error === 'slow_down' ? 'transient' : 'permanent';
+  if (status === 408) return 'transient';
+  if (status < 200 || status >= 300) return 'permanent';
+  // A 2xx is a token or a permanent BAD_RESPONSE.
+  return 'success';
+}
+
 describe('token response', () => {
   it('records the absolute expiry when the response arrives', () => {
     const set = processTokenResponse(
@@ -48,6 +72,31 @@ describe('token response', () => {
       '',
     );
     expect(set.lifetime).to.equal(FALLBACK_LIFETIME);
+  });
+
+  it('takes expires_in null as not stated: the fallback lifetime, not a bad response', () => {
+    const set = processTokenResponse(json(200, { access_token: 'a', expires_in: null }), NOW, '');
+    expect(set.lifetime).to.equal(FALLBACK_LIFETIME);
+    expect(set.expiresAt).to.equal(NOW + FALLBACK_LIFETIME * 1000);
+  });
+
+  for (const [what, value] of [
+    ['an empty string', ''],
+    ['a blank string', '  '],
+    ['a word', 'soon'],
+    ['a boolean', true],
+    ['an object', {}],
+    ['Infinity as text', 'Infinity'],
+  ] as const) {
+    it(`refuses expires_in as ${what} as BAD_RESPONSE`, () => {
+      const e = codeOf(json(200, { access_token: 'a', expires_in: value }));
+      expect(e).to.include({ code: 'BAD_RESPONSE', transient: false });
+    });
+  }
+
+  it('accepts expires_in 0 as a token that is already due', () => {
+    const set = processTokenResponse(json(200, { access_token: 'a', expires_in: 0 }), NOW, '');
+    expect(set.lifetime).to.equal(0);
   });
 
   it('caps very large lifetimes so timers cannot overflow', () => {
@@ -116,6 +165,33 @@ describe('token response', () => {
     expect(e).to.include({ code: 'HTTP_500', transient: true });
   });
 
+  for (const error of ['server_error', 'temporarily_unavailable', 'invalid_request']) {
+    it(`treats a 503 with the OAuth error ${error} as that error, transient`, () => {
+      const e = codeOf(json(503, { error }, { 'retry-after': '2' }));
+      expect(e).to.be.instanceOf(OAuthResponseError);
+      expect(e).to.include({ code: error, transient: true, status: 503, retryAfterMs: 2000 });
+    });
+  }
+
+  for (const error of ['temporarily_unavailable', 'slow_down']) {
+    it(`treats the OAuth error ${error} as transient whatever the status`, () => {
+      expect(codeOf(json(400, { error }))).to.include({ code: error, transient: true });
+      expect(codeOf(json(200, { error }))).to.include({ code: error, transient: true });
+    });
+  }
+
+  it('treats a 429 with an OAuth error body as transient', () => {
+    expect(codeOf(json(429, { error: 'too_many' }))).to.include({
+      code: 'too_many',
+      transient: true,
+    });
+  });
+
+  it('treats a 408 without an OAuth body as transient, and a 499 as permanent', () => {
+    expect(codeOf(json(408, 'slow'))).to.include({ code: 'HTTP_408', transient: true });
+    expect(codeOf(json(499, 'gone'))).to.include({ code: 'HTTP_499', transient: false });
+  });
+
   it('treats 429 as transient and reads Retry-After', () => {
     const e = codeOf({ status: 429, headers: { 'retry-after': '7' }, body: Buffer.alloc(0) });
     expect(e).to.include({ code: 'HTTP_429', transient: true, retryAfterMs: 7000 });
@@ -154,7 +230,11 @@ describe('token response', () => {
               access_token: fc.oneof(fc.string(), fc.integer(), fc.constant(undefined)),
               token_type: fc.oneof(fc.string(), fc.constant(undefined)),
               expires_in: fc.oneof(fc.double(), fc.string(), fc.constant(undefined)),
-              error: fc.oneof(fc.string(), fc.constant(undefined)),
+              error: fc.oneof(
+                fc.string(),
+                fc.constant(undefined),
+                fc.constantFrom('temporarily_unavailable', 'slow_down', 'invalid_grant'),
+              ),
             })
             .map((o) => Buffer.from(JSON.stringify(o))),
         ),
@@ -172,6 +252,10 @@ describe('token response', () => {
           } catch (e) {
             expect(e).to.be.instanceOf(AuthError);
             expect((e as AuthError).code).to.match(/^[\w.-]+$|^[\x20-\x7e]+$/);
+            // A 2xx that is no token is a permanent BAD_RESPONSE.
+            expect((e as AuthError).transient, `${status} ${body.toString()}`).to.equal(
+              expectedClass(status, body) === 'transient',
+            );
           }
         },
       ),
