@@ -571,3 +571,231 @@ describe('token manager: failures a refresh or a retry must survive', () => {
     expect(s.requests.map((r) => r.at - t0)).to.deep.equal([0, 1050, 3100, 6150]);
   });
 });
+
+describe('token manager: discovery, certificates, lifetimes and close', () => {
+  const ISSUER = 'https://login.example.com';
+  const discoverySettings = () =>
+    validateSettings(
+      { grantType: 'client_credentials', issuer: ISSUER },
+      { clientId: 'c', clientSecret: 'listed-secret' },
+    );
+  /** Answers discovery GETs with `doc()` and token POSTs with `token(n)`. */
+  function server(doc: () => HttpResponse | AuthError, token = () => ok({ access_token: 'A' })) {
+    const requests: TokenRequest[] = [];
+    const transport: Transport = {
+      send(req) {
+        requests.push(req);
+        const r = req.method === 'GET' ? doc() : token();
+        return r instanceof AuthError ? Promise.reject(r) : Promise.resolve(r);
+      },
+      close() {},
+    };
+    return { transport, requests };
+  }
+  const document = (extra: Record<string, unknown> = {}) =>
+    ok({ issuer: ISSUER, token_endpoint: `${ISSUER}/oauth/token`, ...extra });
+
+  it('discovers the token endpoint once, tells the listener, and sends the token request there', async () => {
+    const srv = server(() =>
+      document({ token_endpoint_auth_methods_supported: ['private_key_jwt', 'listed-secret'] }),
+    );
+    const found: string[] = [];
+    const m = new TokenManager({
+      settings: discoverySettings(),
+      transport: srv.transport,
+      onDiscovered: (d) => {
+        found.push(d.tokenEndpoint.href);
+        throw new Error('a listener that fails');
+      },
+    });
+    try {
+      expect(m.tokenUrl).to.equal(undefined);
+      expect(m.discovered).to.equal(undefined);
+      await m.getToken();
+      await m.getToken(true);
+      expect(srv.requests.map((r) => `${r.method ?? 'POST'} ${r.url.href}`)).to.deep.equal([
+        `GET ${ISSUER}/.well-known/openid-configuration`,
+        `POST ${ISSUER}/oauth/token`,
+        `POST ${ISSUER}/oauth/token`,
+      ]);
+      expect(found).to.deep.equal([`${ISSUER}/oauth/token`]);
+      expect(m.tokenUrl?.href).to.equal(`${ISSUER}/oauth/token`);
+      expect(m.discovered?.tokenEndpoint.href).to.equal(`${ISSUER}/oauth/token`);
+      // The listed name that is the client secret is not repeated.
+      expect(m.clientAuthMismatch()).to.deep.equal({
+        chosen: 'client_secret_basic',
+        listed: ['private_key_jwt'],
+        suggestion: 'private_key_jwt',
+      });
+    } finally {
+      m.close();
+    }
+  });
+
+  it('says nothing about client authentication when the server lists only a secret, or the chosen one', async () => {
+    for (const methods of [['listed-secret'], ['client_secret_basic', 'none']]) {
+      const srv = server(() => document({ token_endpoint_auth_methods_supported: methods }));
+      const m = new TokenManager({ settings: discoverySettings(), transport: srv.transport });
+      try {
+        await m.getToken();
+        expect(m.clientAuthMismatch(), methods.join()).to.equal(undefined);
+      } finally {
+        m.close();
+      }
+    }
+  });
+
+  it('tries a failed discovery again with the next message', async () => {
+    let up = false;
+    const srv = server(() => (up ? document() : fail(503)));
+    const m = new TokenManager({ settings: discoverySettings(), transport: srv.transport });
+    try {
+      const e = await m.getToken().catch((x: AuthError) => x);
+      expect(e).to.include({ code: 'DISCOVERY_FAILED' });
+      up = true;
+      expect((await m.getToken()).access_token).to.equal('A');
+      expect(srv.requests.filter((r) => r.method === 'GET')).to.have.length(2);
+    } finally {
+      m.close();
+    }
+  });
+
+  it('refuses to send with an expired client certificate, without a request', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock);
+    const m = new TokenManager({
+      settings: { ...settings(), clientCertNotAfter: clock.now() },
+      transport: s.transport,
+      clock,
+      retry: fastRetry,
+    });
+    try {
+      const e = await m.getToken().catch((x: AuthError) => x);
+      expect(e).to.include({ code: 'CLIENT_CERT_EXPIRED', transient: false });
+      expect(s.requests).to.have.length(0);
+    } finally {
+      m.close();
+    }
+  });
+
+  it('sends while the client certificate is still valid', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock);
+    const m = new TokenManager({
+      settings: { ...settings(), clientCertNotAfter: clock.now() + 1 },
+      transport: s.transport,
+      clock,
+    });
+    try {
+      const p = m.getToken();
+      await clock.advance(100);
+      expect((await p).access_token).to.equal('T1');
+    } finally {
+      m.close();
+    }
+  });
+
+  it('hands a token out until shortly before its expiry: a tenth of its life, at most 5 s', async () => {
+    for (const [lifetime, skew] of [
+      [20, 2000],
+      [3600, 5000],
+    ] as const) {
+      const clock = fakeClock();
+      const s = simulated(clock, () => ok({ access_token: 'A', expires_in: lifetime }), 0);
+      const m = new TokenManager({
+        settings: settings({ refreshBefore: 0 }),
+        transport: s.transport,
+        clock,
+      });
+      try {
+        const p = m.getToken();
+        await clock.advance(0);
+        const t = await p;
+        expect(t.expiresAtMs).to.equal(clock.now() + lifetime * 1000);
+        await clock.advanceTo(t.expiresAtMs - skew - 1);
+        expect(m.current()?.access_token, `${lifetime} s`).to.equal('A');
+        await clock.advanceTo(t.expiresAtMs - skew);
+        expect(m.current(), `${lifetime} s`).to.equal(undefined);
+      } finally {
+        m.close();
+      }
+    }
+  });
+
+  it('starts the background refresh refreshBefore ahead, at most half the lifetime ahead', async () => {
+    for (const [lifetime, refreshBefore, lead] of [
+      [600, 60, 60_000],
+      [60, 60, 30_000],
+    ] as const) {
+      const clock = fakeClock();
+      const t0 = clock.now();
+      const s = simulated(clock, (n) => ok({ access_token: `T${n}`, expires_in: lifetime }), 0);
+      const m = new TokenManager({
+        settings: settings({ refreshBefore }),
+        transport: s.transport,
+        clock,
+      });
+      try {
+        const p = m.getToken();
+        await clock.advance(0);
+        await p;
+        m.current();
+        await clock.advanceTo(t0 + lifetime * 1000 - lead - 1);
+        expect(s.requests, `${lifetime}/${refreshBefore}`).to.have.length(1);
+        await clock.advanceTo(t0 + lifetime * 1000 - lead);
+        expect(s.requests, `${lifetime}/${refreshBefore}`).to.have.length(2);
+      } finally {
+        m.close();
+      }
+    }
+  });
+
+  it('after close: rejects every call with CLOSED, closes the transport and leaves no timer', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, () => ok({ access_token: 'A' }), 0);
+    let closed = 0;
+    const m = new TokenManager({
+      settings: settings(),
+      transport: { ...s.transport, close: () => closed++ },
+      clock,
+    });
+    const p = m.getToken();
+    await clock.advance(0);
+    await p;
+    expect(clock.pending()).to.equal(1);
+    m.close();
+    expect(closed).to.equal(1);
+    expect(clock.pending()).to.equal(0);
+    expect(await m.getToken().catch((e: AuthError) => e.code)).to.equal('CLOSED');
+  });
+
+  it('keeps messages failing at once with the same error during the cool-down, then tries again', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(
+      clock,
+      (n) => (n === 1 ? fail(401, { error: 'invalid_client' }) : ok({ access_token: 'A' })),
+      0,
+    );
+    const m = new TokenManager({
+      settings: settings({ cooldown: 10 }),
+      transport: s.transport,
+      clock,
+    });
+    try {
+      const first = m.getToken().catch((e: AuthError) => e);
+      await clock.advance(0);
+      const e1 = await first;
+      await clock.advanceTo(t0 + 9_999);
+      const e2 = await m.getToken().catch((e: AuthError) => e);
+      expect(e2).to.equal(e1);
+      expect(s.requests).to.have.length(1);
+      await clock.advanceTo(t0 + 10_000);
+      const p = m.getToken();
+      await clock.advance(0);
+      expect((await p).access_token).to.equal('A');
+    } finally {
+      m.close();
+    }
+  });
+});
