@@ -164,11 +164,19 @@ describe('OpenID discovery', () => {
 
   it('words the warning for a client authentication the server does not list', () => {
     expect(
-      clientAuthWarning({ chosen: 'client_secret_basic', listed: ['a', 'b'], suggestion: 'b' }),
+      clientAuthWarning({
+        chosen: 'client_secret_basic',
+        listed: ['a', 'client_secret_post'],
+        suggestion: 'client_secret_post',
+      }),
     ).to.deep.equal({
       key: 'clientAuth',
-      params: { chosen: 'client_secret_basic', listed: 'a, b', suggestion: 'b' },
-      text: 'the server lists only a, b among its client authentication methods, not client_secret_basic: choose b',
+      params: {
+        chosen: 'client_secret_basic',
+        listed: 'a, client_secret_post',
+        suggestion: 'client_secret_post',
+      },
+      text: 'the server lists only a, client_secret_post among its client authentication methods, not client_secret_basic: choose client_secret_post',
     });
     expect(clientAuthWarning({ chosen: 'x', listed: ['a'] })).to.deep.equal({
       key: 'clientAuthUnsupported',

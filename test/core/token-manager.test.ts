@@ -53,7 +53,6 @@ const settings = (extra: RawSettings = {}) =>
     { clientId: 'c', clientSecret: 's', username: 'u', password: 'p' },
   );
 const fastRetry = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('token manager', () => {
   let managers: TokenManager[] = [];
@@ -80,19 +79,26 @@ describe('token manager', () => {
   });
 
   it('refreshes a used token in the background before expiry and keeps handing out the current token', async () => {
-    const s = scripted(
-      [ok({ access_token: 'A', expires_in: 1 }), ok({ access_token: 'B', expires_in: 60 })],
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(
+      clock,
+      (n) => ok({ access_token: n === 1 ? 'A' : 'B', expires_in: n === 1 ? 1 : 60 }),
       50,
     );
-    const m = make(new TokenManager({ settings: settings(), transport: s.transport }));
-    expect((await m.getToken()).access_token).to.equal('A');
+    const m = make(new TokenManager({ settings: settings(), transport: s.transport, clock }));
+    const p = m.getToken();
+    await clock.advance(50);
+    expect((await p).access_token).to.equal('A');
     // In use: a message takes it from the cache (an unused token lapses, see below).
     expect(m.current()?.access_token).to.equal('A');
     // refreshBefore 60 s is capped at half of the 1 s lifetime: refresh starts at 0.5 s.
-    await sleep(520);
+    await clock.advanceTo(t0 + 50 + 499);
+    expect(s.requests).to.have.length(1);
+    await clock.advanceTo(t0 + 50 + 500);
     expect(s.requests).to.have.length(2);
     expect(m.current()?.access_token).to.equal('A');
-    await sleep(80);
+    await clock.advance(50);
     expect(m.current()?.access_token).to.equal('B');
   });
 
@@ -154,13 +160,19 @@ describe('token manager', () => {
   });
 
   it('waits as long as Retry-After says', async () => {
-    const s = scripted([fail(429, '', { 'retry-after': '1' }), ok({ access_token: 'A' })]);
-    const m = make(
-      new TokenManager({ settings: settings(), transport: s.transport, retry: fastRetry }),
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(clock, (n) =>
+      n === 1 ? fail(429, '', { 'retry-after': '1' }) : ok({ access_token: 'A' }),
     );
-    const start = Date.now();
-    await m.getToken();
-    expect(Date.now() - start).to.be.at.least(990);
+    const m = make(
+      new TokenManager({ settings: settings(), transport: s.transport, clock, retry: fastRetry }),
+    );
+    const p = m.getToken();
+    await clock.advanceTo(t0 + 2000);
+    expect((await p).access_token).to.equal('A');
+    // Answered after 50 ms, then 1 s as asked (the backoff alone would be 5 ms at most).
+    expect(s.requests.map((r) => r.at - t0)).to.deep.equal([0, 1050]);
   });
 
   it('does not retry a permanent error and pauses until the cool-down has passed', async () => {
@@ -188,18 +200,27 @@ describe('token manager', () => {
   });
 
   it('keeps serving a valid token when a background refresh fails', async () => {
-    const s = scripted([ok({ access_token: 'A', expires_in: 2 }), fail(503)], 5);
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(
+      clock,
+      (n) => (n === 1 ? ok({ access_token: 'A', expires_in: 2 }) : fail(503)),
+      5,
+    );
     const m = make(
       new TokenManager({
         settings: settings({ refreshBefore: 1 }),
         transport: s.transport,
+        clock,
         retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
       }),
     );
-    await m.getToken();
+    const p = m.getToken();
+    await clock.advance(5);
+    await p;
     m.current();
-    await sleep(1100);
-    expect(s.requests.length).to.be.at.least(2);
+    await clock.advanceTo(t0 + 1100);
+    expect(s.requests).to.have.length(2);
     expect(m.current()?.access_token).to.equal('A');
   });
 
