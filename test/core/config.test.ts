@@ -199,6 +199,41 @@ describe('token request', () => {
     expect(new URLSearchParams(pub.body).has('client_secret')).to.equal(false);
   });
 
+  it('sends a form with JSON accepted, and exactly the fields of each client authentication', () => {
+    const cc = (clientAuth: string, c: Credentials = creds) =>
+      grantRequest(validateSettings({ ...base, grantType: 'client_credentials', clientAuth }, c));
+    const basic = cc('client_secret_basic');
+    expect(basic.headers).to.deep.equal({
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      Authorization: `Basic ${Buffer.from('my+client:p%3Ass%25w+rd').toString('base64')}`,
+    });
+    expect(basic.body).to.equal('grant_type=client_credentials');
+    expect(basic.url.href).to.equal('https://login.example.com/token');
+    expect(Object.fromEntries(new URLSearchParams(cc('client_secret_post').body))).to.deep.equal({
+      grant_type: 'client_credentials',
+      client_id: 'my client',
+      client_secret: 'p:ss%w rd',
+    });
+    // A public client without an id sends no client_id at all.
+    const anonymous = grantRequest(
+      validateSettings({ ...base, clientAuth: 'none' }, { username: 'a', password: 'b' }),
+    );
+    expect(new URLSearchParams(anonymous.body).has('client_id')).to.equal(false);
+    expect(Object.fromEntries(new URLSearchParams(anonymous.body))).to.deep.equal({
+      grant_type: 'password',
+      username: 'a',
+      password: 'b',
+    });
+  });
+
+  it('sends the password only for the password grant, and a scope only when one is set', () => {
+    const cc = grantRequest(
+      validateSettings({ ...base, grantType: 'client_credentials', scope: '' }, creds),
+    );
+    expect([...new URLSearchParams(cc.body).keys()]).to.deep.equal(['grant_type']);
+  });
+
   it('adds extra parameters and refreshes at the refresh token URL without scope', () => {
     const s = validateSettings(
       {
