@@ -99,6 +99,114 @@ describe('token response', () => {
     expect(set.lifetime).to.equal(0);
   });
 
+  it('says which part of a 200 is unusable', () => {
+    const key = (body: unknown) => codeOf(json(200, body)).key;
+    expect(key({ token_type: 'Bearer' })).to.equal('badResponse.noAccessToken');
+    expect(key({ access_token: '' })).to.equal('badResponse.accessTokenType');
+    expect(key({ access_token: 5 })).to.equal('badResponse.accessTokenType');
+    expect(key({ access_token: 'a b' })).to.equal('badResponse.accessTokenChars');
+    expect(key({ access_token: 'a', token_type: 'x'.repeat(101) })).to.equal(
+      'badResponse.tokenType',
+    );
+    expect(key({ access_token: 'a', token_type: '' })).to.equal('badResponse.tokenType');
+    expect(key({ access_token: 'a', scope: 5 })).to.equal('badResponse.scope');
+    expect(key({ access_token: 'a', refresh_token: '' })).to.equal('badResponse.refreshToken');
+    expect(key([{ access_token: 'a' }])).to.equal('badResponse.notJson');
+    expect(key('null')).to.equal('badResponse.notJson');
+    expect(key('{')).to.equal('badResponse.notJson');
+    expect(codeOf(json(200, '[]')).status).to.equal(200);
+    // Exactly 100 characters of token type is fine.
+    const set = processTokenResponse(
+      json(200, { access_token: 'a', token_type: 'x'.repeat(100), expires_in: ' 60 ' }),
+      NOW,
+      '',
+    );
+    expect(set.lifetime).to.equal(60);
+    expect(set).to.not.have.property('refreshToken');
+  });
+
+  it('refuses a token type that would carry a secret into the header', () => {
+    const e = (() => {
+      try {
+        processTokenResponse(
+          json(200, { access_token: 'a', token_type: 'SECRETX' }),
+          NOW,
+          '',
+          (t) => t.replace('SECRETX', '[redacted]'),
+        );
+      } catch (x) {
+        return x as AuthError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(e.key).to.equal('badResponse.tokenType');
+  });
+
+  it('describes the content type of an unusable answer without repeating odd text', () => {
+    const describe = (type: string | undefined, redact = (t: string) => t) => {
+      const headers = type === undefined ? {} : { 'content-type': type };
+      try {
+        processTokenResponse({ status: 200, headers, body: Buffer.from('<p>') }, NOW, '', redact);
+      } catch (e) {
+        return (e as AuthError).params.type;
+      }
+      throw new Error('expected an error');
+    };
+    expect(describe('text/html; charset=utf-8')).to.equal('(text/html)');
+    expect(describe(' application/xhtml+xml ')).to.equal('(application/xhtml+xml)');
+    expect(describe(undefined)).to.equal('(no content type)');
+    expect(describe('')).to.equal('(no content type)');
+    expect(describe('text/html x')).to.equal('(unusual content type)');
+    expect(describe('x/html\nForged: line')).to.equal('(unusual content type)');
+    expect(describe('text')).to.equal('(unusual content type)');
+    expect(describe(`text/${'h'.repeat(81)}`)).to.equal('(unusual content type)');
+    expect(describe('text/secret', (t) => t.replace('secret', '[redacted]'))).to.equal(
+      '(unusual content type)',
+    );
+  });
+
+  it('reads an RFC 6749 error only when its code is plain text, and hides a code that is a secret', () => {
+    expect(codeOf(json(400, { error: 'bad"quote' })).code).to.equal('HTTP_400');
+    expect(codeOf(json(400, { error: '' })).code).to.equal('HTTP_400');
+    expect(codeOf(json(400, { error: 'x'.repeat(101) })).code).to.equal('HTTP_400');
+    expect(codeOf(json(400, { error: 5 })).code).to.equal('HTTP_400');
+    const hidden = (() => {
+      try {
+        processTokenResponse(
+          json(400, {
+            error: 'pw123',
+            error_description: 'not pw123',
+            error_uri: 'https://x/pw123',
+          }),
+          NOW,
+          '',
+          (t) => t.replace(/pw123/g, '[redacted]'),
+        );
+      } catch (x) {
+        return x as OAuthResponseError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(hidden).to.include({
+      code: 'server_error',
+      error_description: 'not [redacted]',
+      error_uri: 'https://x/[redacted]',
+    });
+    const noDescription = codeOf(json(400, { error: 'invalid_grant', error_description: '' }));
+    expect((noDescription as OAuthResponseError).error_description).to.equal(undefined);
+  });
+
+  it('takes every 3xx as a redirect and a 2xx other than 200 as an answer', () => {
+    expect(codeOf(json(300, {})).code).to.equal('HTTP_300');
+    expect(codeOf(json(399, {})).code).to.equal('HTTP_399');
+    expect(codeOf(json(301, { error: 'invalid_grant' })).code).to.equal('HTTP_301');
+    expect(processTokenResponse(json(201, { access_token: 'a' }), NOW, '').accessToken).to.equal(
+      'a',
+    );
+    expect(codeOf(json(199, { access_token: 'a' })).code).to.equal('HTTP_199');
+    expect(codeOf(json(400, { access_token: 'a' })).code).to.equal('HTTP_400');
+  });
+
   it('caps very large lifetimes so timers cannot overflow', () => {
     const set = processTokenResponse(json(200, { access_token: 'a', expires_in: 1e12 }), NOW, '');
     expect(set.lifetime).to.equal(MAX_LIFETIME);
@@ -216,6 +324,14 @@ describe('token response', () => {
     expect(parseRetryAfter('86400', NOW)).to.equal(60_000);
     expect(parseRetryAfter(new Date(NOW - 10_000).toUTCString(), NOW)).to.equal(0);
     expect(parseRetryAfter('soon', NOW)).to.equal(undefined);
+    expect(parseRetryAfter(' 3 ', NOW)).to.equal(3000);
+    expect(parseRetryAfter('12', NOW)).to.equal(12_000);
+    expect(parseRetryAfter('0', NOW)).to.equal(0);
+    // Not whole seconds: read as a date, which it is not.
+    expect(parseRetryAfter('x3', NOW)).to.equal(undefined);
+    expect(parseRetryAfter('3s', NOW)).to.equal(undefined);
+    expect(parseRetryAfter('', NOW)).to.equal(undefined);
+    expect(parseRetryAfter(undefined, NOW)).to.equal(undefined);
   });
 
   it('never throws anything but a classified error, whatever the server sends', () => {
