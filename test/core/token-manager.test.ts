@@ -103,10 +103,11 @@ describe('token manager', () => {
   });
 
   it('uses the refresh token first and keeps a rotated one', async () => {
+    // Tokens longer than a letter: the previous access token is redacted from the answer.
     const s = scripted([
-      ok({ access_token: 'A', refresh_token: 'R1', expires_in: 1 }),
-      ok({ access_token: 'B', refresh_token: 'R2', expires_in: 1 }),
-      ok({ access_token: 'C', expires_in: 60 }),
+      ok({ access_token: 'at-A', refresh_token: 'R1', expires_in: 1 }),
+      ok({ access_token: 'at-B', refresh_token: 'R2', expires_in: 1 }),
+      ok({ access_token: 'at-C', expires_in: 60 }),
     ]);
     const m = make(
       new TokenManager({ settings: settings({ refreshBefore: 0 }), transport: s.transport }),
@@ -121,7 +122,7 @@ describe('token manager', () => {
     ]);
     expect(bodyOf(s.requests[1]!).refresh_token).to.equal('R1');
     expect(bodyOf(s.requests[2]!).refresh_token).to.equal('R2');
-    expect(m.current()?.access_token).to.equal('C');
+    expect(m.current()?.access_token).to.equal('at-C');
   });
 
   it('falls back to the full grant when the refresh token is refused', async () => {
@@ -818,5 +819,112 @@ describe('token manager: discovery, certificates, lifetimes and close', () => {
     } finally {
       m.close();
     }
+  });
+});
+
+describe('token manager: what it keeps and what it hides', () => {
+  let managers: TokenManager[] = [];
+  afterEach(() => {
+    for (const m of managers) m.close();
+    managers = [];
+  });
+  const run = async <T>(clock: FakeClock, p: Promise<T>) => {
+    let done = false;
+    const out = p.finally(() => (done = true));
+    for (let i = 0; i < 200 && !done; i++) await clock.advance(100);
+    return out;
+  };
+
+  it('keeps the refresh token when a refresh answer brings none', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, (n) =>
+      n === 1 ? ok({ access_token: 'A', refresh_token: 'R1' }) : ok({ access_token: `T${n}` }),
+    );
+    const m = new TokenManager({ settings: settings(), transport: s.transport, clock });
+    managers.push(m);
+    await run(clock, m.getToken());
+    await run(clock, m.getToken(true));
+    await run(clock, m.getToken(true));
+    expect(s.requests.map((r) => r.grant)).to.deep.equal([
+      'password',
+      'refresh_token',
+      'refresh_token',
+    ]);
+    expect(m.requests).to.equal(3);
+  });
+
+  it('answers repeated calls from the cache without a request', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock);
+    const m = new TokenManager({ settings: settings(), transport: s.transport, clock });
+    managers.push(m);
+    const a = await run(clock, m.getToken());
+    const b = await run(clock, m.getToken());
+    expect(b).to.equal(a);
+    expect(s.requests).to.have.length(1);
+  });
+
+  it('writes Bearer only for the token type bearer, in any casing', async () => {
+    for (const [type, header] of [
+      ['BEARER', 'Bearer A'],
+      ['xbearer', 'xbearer A'],
+      ['bearerx', 'bearerx A'],
+      ['MAC', 'MAC A'],
+    ]) {
+      const clock = fakeClock();
+      const s = simulated(clock, () => ok({ access_token: 'A', token_type: type }));
+      const m = new TokenManager({ settings: settings(), transport: s.transport, clock });
+      managers.push(m);
+      expect((await run(clock, m.getToken())).authorization, type).to.equal(header);
+    }
+  });
+
+  it('redacts the refresh token and the discarded access token a failing forced refresh echoes', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, (n) =>
+      n === 1
+        ? ok({ access_token: 'AT-echo-1', refresh_token: 'RT-echo-1', expires_in: 60 })
+        : fail(503, {
+            error: 'server_error',
+            error_description: 'saw RT-echo-1, AT-echo-1 and pw-echo-1',
+          }),
+    );
+    const m = new TokenManager({
+      settings: validateSettings(
+        { grantType: 'password', tokenUrl: 'http://127.0.0.1/token', cooldown: 0 },
+        { clientId: 'c', clientSecret: 'cs-echo-1', username: 'u', password: 'pw-echo-1' },
+      ),
+      transport: s.transport,
+      clock,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    managers.push(m);
+    await run(clock, m.getToken());
+    const e = (await run(
+      clock,
+      m.getToken(true).catch((x: AuthError) => x),
+    )) as AuthError;
+    expect(e.message).to.not.match(/RT-echo-1|AT-echo-1/);
+    expect(e.message).to.contain('saw [redacted], [redacted] and [redacted]');
+    expect(m.redact('x RT-echo-1 y')).to.equal('x [redacted] y');
+  });
+
+  it('stops waiting for a retry at once when closed, with CLOSED and no further request', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, () => fail(503), 0);
+    const m = new TokenManager({
+      settings: settings(),
+      transport: s.transport,
+      clock,
+      retry: { attempts: 4, baseDelayMs: 10_000, maxDelayMs: 10_000 },
+    });
+    const p = m.getToken().catch((e: AuthError) => e);
+    await clock.advance(0);
+    expect(s.requests).to.have.length(1);
+    m.close();
+    expect(await p).to.include({ code: 'CLOSED' });
+    await clock.advance(60_000);
+    expect(s.requests).to.have.length(1);
+    expect(clock.pending()).to.equal(0);
   });
 });
