@@ -115,6 +115,8 @@ export class TokenManager {
   private readonly abort = new AbortController();
   private token: Cached | undefined;
   private refreshToken: string | undefined;
+  /** The last access token issued, redacted even after `forceRefresh` or a lapse dropped it. */
+  private lastAccessToken: string | undefined;
   private inflight: Promise<AccessToken> | undefined;
   private paused: { error: AuthError; until: number } | undefined;
   private nextBackgroundAt = 0;
@@ -329,7 +331,7 @@ export class TokenManager {
   /** A redactor for what a server must not get to echo: the secrets `sent` carried included. */
   private redactor(sent?: TokenRequest): Redactor {
     const c = this.s.credentials;
-    const secrets = [c.password, c.clientSecret, this.refreshToken, this.token?.pub.access_token];
+    const secrets = [c.password, c.clientSecret, this.refreshToken, this.lastAccessToken];
     if (sent) {
       const body = new URLSearchParams(sent.body);
       for (const name of ['refresh_token', 'client_assertion', 'assertion']) {
@@ -367,6 +369,7 @@ export class TokenManager {
 
   private store(set: TokenSet): AccessToken {
     if (set.refreshToken) this.refreshToken = set.refreshToken;
+    this.lastAccessToken = set.accessToken;
     const lifetimeMs = set.lifetime * 1000;
     const lead = Math.min(this.s.refreshBeforeMs, lifetimeMs / 2);
     const skew = Math.min(5000, lifetimeMs / 10);

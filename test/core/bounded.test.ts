@@ -16,6 +16,30 @@ describe('request body bounds', () => {
     expect(exceeds(keys, BOUNDS)).to.equal('size');
   });
 
+  it('takes each bound as the most allowed: one more is too much', () => {
+    const small = { maxDepth: 2, maxValues: 4, maxChars: 5 };
+    // Values: the array and its items.
+    expect(exceeds([1, 2, 3], small)).to.equal(undefined);
+    expect(exceeds([1, 2, 3, 4], small)).to.equal('size');
+    // Depth: the root is at depth 0; an object at depth 2 is one too deep.
+    expect(exceeds({ a: { b: 1 } }, small)).to.equal(undefined);
+    expect(exceeds({ a: { b: {} } }, small)).to.equal('depth');
+    expect(exceeds([[[]]], { ...small, maxValues: 10 })).to.equal('depth');
+    // Characters: keys and strings together.
+    expect(exceeds({ ab: 'cde' }, small)).to.equal(undefined);
+    expect(exceeds({ ab: 'cdef' }, small)).to.equal('size');
+    expect(exceeds({ abcdef: 1 }, small)).to.equal('size');
+    expect(exceeds('abcde', small)).to.equal(undefined);
+    expect(exceeds('abcdef', small)).to.equal('size');
+    // Counted before the items are walked: a wide array is refused at once, for its size.
+    const wide = { maxDepth: 1, maxValues: 4, maxChars: 5 };
+    expect(exceeds([{}, {}, {}, {}], wide)).to.equal('size');
+    expect(exceeds([{}, {}, {}], wide)).to.equal('depth');
+    expect(exceeds(null, small)).to.equal(undefined);
+    expect(exceeds(7, { maxDepth: 0, maxValues: 1, maxChars: 0 })).to.equal(undefined);
+    expect(exceeds(7, { maxDepth: 0, maxValues: 0, maxChars: 0 })).to.equal('size');
+  });
+
   it('accepts a Test connection form', () => {
     const form = {
       id: 'a1',

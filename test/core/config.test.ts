@@ -69,6 +69,35 @@ describe('settings validation', () => {
     ).to.equal(undefined);
   });
 
+  for (const [field, min, max] of [
+    ['timeout', 1, 300],
+    ['refreshBefore', 0, 86400],
+    ['cooldown', 0, 86400],
+  ] as const) {
+    it(`reports a bad ${field} under ${field}, and takes ${min} to ${max} seconds`, () => {
+      for (const bad of [min - 1, max + 1, 'ten', NaN, Infinity, [], {}, true]) {
+        expect(fieldOf({ ...base, [field]: bad }), `${field}: ${String(bad)}`).to.equal(field);
+      }
+      let e: unknown;
+      try {
+        validateSettings({ ...base, [field]: 'x' }, creds);
+      } catch (err) {
+        e = err;
+      }
+      expect((e as Error).message).to.equal(`${field} must be a number from ${min} to ${max}`);
+      const ms = (v: unknown) => {
+        const s = validateSettings({ ...base, [field]: v }, creds);
+        return { timeout: s.timeoutMs, refreshBefore: s.refreshBeforeMs, cooldown: s.cooldownMs }[
+          field
+        ];
+      };
+      expect(ms(min)).to.equal(min * 1000);
+      expect(ms(max)).to.equal(max * 1000);
+      expect(ms(` ${max} `)).to.equal(max * 1000);
+      expect(ms(1.5)).to.equal(1500);
+    });
+  }
+
   it('refuses unknown options, bad numbers, bad scopes and reserved extra parameters', () => {
     expect(fieldOf({ ...base, grantType: 'implicit' })).to.equal('grantType');
     expect(fieldOf({ ...base, clientAuth: 'magic' })).to.equal('clientAuth');
@@ -168,6 +197,41 @@ describe('token request', () => {
     const pub = grantRequest(validateSettings({ ...base, clientAuth: 'none' }, creds));
     expect(new URLSearchParams(pub.body).get('client_id')).to.equal('my client');
     expect(new URLSearchParams(pub.body).has('client_secret')).to.equal(false);
+  });
+
+  it('sends a form with JSON accepted, and exactly the fields of each client authentication', () => {
+    const cc = (clientAuth: string, c: Credentials = creds) =>
+      grantRequest(validateSettings({ ...base, grantType: 'client_credentials', clientAuth }, c));
+    const basic = cc('client_secret_basic');
+    expect(basic.headers).to.deep.equal({
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Accept: 'application/json',
+      Authorization: `Basic ${Buffer.from('my+client:p%3Ass%25w+rd').toString('base64')}`,
+    });
+    expect(basic.body).to.equal('grant_type=client_credentials');
+    expect(basic.url.href).to.equal('https://login.example.com/token');
+    expect(Object.fromEntries(new URLSearchParams(cc('client_secret_post').body))).to.deep.equal({
+      grant_type: 'client_credentials',
+      client_id: 'my client',
+      client_secret: 'p:ss%w rd',
+    });
+    // A public client without an id sends no client_id at all.
+    const anonymous = grantRequest(
+      validateSettings({ ...base, clientAuth: 'none' }, { username: 'a', password: 'b' }),
+    );
+    expect(new URLSearchParams(anonymous.body).has('client_id')).to.equal(false);
+    expect(Object.fromEntries(new URLSearchParams(anonymous.body))).to.deep.equal({
+      grant_type: 'password',
+      username: 'a',
+      password: 'b',
+    });
+  });
+
+  it('sends the password only for the password grant, and a scope only when one is set', () => {
+    const cc = grantRequest(
+      validateSettings({ ...base, grantType: 'client_credentials', scope: '' }, creds),
+    );
+    expect([...new URLSearchParams(cc.body).keys()]).to.deep.equal(['grant_type']);
   });
 
   it('adds extra parameters and refreshes at the refresh token URL without scope', () => {

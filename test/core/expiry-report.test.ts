@@ -100,6 +100,86 @@ describe('expiry report', () => {
     expect(step(5, NOW + 28 * hour)).to.equal(1);
   });
 
+  it('with hourly checks and a 24 h remind period, reminds again 24 h after the last reminder', () => {
+    const entry = [obj('a', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['password'] }])];
+    const hour = 3_600_000;
+    let memory = {};
+    const sentAt: number[] = [];
+    // Two days of hourly checks: the silent checks in between must not restart the clock.
+    for (let h = 0; h <= 48; h++) {
+      const at = NOW + h * hour;
+      const s = selectDue(runCheck(entry, at, opts).findings, memory, at, 24 * hour);
+      memory = s.memory;
+      if (s.due.length) sentAt.push(h);
+    }
+    expect(sentAt).to.deep.equal([0, 24, 48]);
+  });
+
+  it('reminds again exactly when the remind period has passed, not a moment earlier', () => {
+    const entry = [obj('a', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['password'] }])];
+    const first = selectDue(runCheck(entry, NOW, opts).findings, {}, NOW, DAY);
+    const at = (t: number) => selectDue(runCheck(entry, t, opts).findings, first.memory, t, DAY);
+    expect(at(NOW + DAY - 1).due).to.have.length(0);
+    expect(at(NOW + DAY).due).to.have.length(1);
+    // A clock set back (memory from the future) reminds rather than staying silent for ever.
+    expect(at(NOW - 1000).due).to.have.length(1);
+  });
+
+  it('keys an item by object, parameters and date, numbering exact duplicates', () => {
+    const at = iso(NOW + 3 * DAY);
+    const r = runCheck(
+      [
+        obj('a', [
+          { expiresAt: at, appliesTo: ['password'] },
+          { expiresAt: at, appliesTo: ['password'] },
+          { expiresAt: at, appliesTo: ['password'] },
+          { expiresAt: at, appliesTo: ['clientSecret', 'password'], note: 'both' },
+        ]),
+        obj('b', [{ expiresAt: at, appliesTo: ['password'] }]),
+      ],
+      NOW,
+      opts,
+    );
+    const expiresAt = r.findings[0]!.item.expiresAt;
+    expect(r.findings.map((f) => f.key)).to.deep.equal([
+      `a:password@${expiresAt}`,
+      `a:password@${expiresAt}#2`,
+      `a:password@${expiresAt}#3`,
+      `a:clientSecret+password@${expiresAt}`,
+      `b:password@${expiresAt}`,
+    ]);
+    expect(r.findings.map((f) => f.item.note)).to.deep.equal(['', '', '', 'both', '']);
+    // Each duplicate is its own reminder.
+    expect(selectDue(r.findings, {}, NOW, DAY).due).to.have.length(5);
+  });
+
+  it('keeps an unchecked object in memory for 30 days, then forgets it', () => {
+    const entry = [obj('a', [{ expiresAt: iso(NOW + 3 * DAY), appliesTo: ['password'] }])];
+    const first = selectDue(runCheck(entry, NOW, opts).findings, {}, NOW, DAY);
+    const later = (ms: number) =>
+      Object.keys(selectDue([], first.memory, NOW + ms, DAY, new Set()).memory);
+    expect(later(30 * DAY - 1)).to.have.length(1);
+    expect(later(30 * DAY)).to.have.length(0);
+  });
+
+  it('remembers nothing for an ok item and keeps the memory of one not due again', () => {
+    const ok = runCheck(
+      [obj('a', [{ expiresAt: iso(NOW + 300 * DAY), appliesTo: ['password'] }])],
+      NOW,
+      opts,
+    );
+    expect(selectDue(ok.findings, {}, NOW, DAY)).to.deep.equal({ due: [], memory: {} });
+    const warn = runCheck(
+      [obj('a', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['password'] }])],
+      NOW,
+      opts,
+    );
+    const first = selectDue(warn.findings, {}, NOW, DAY);
+    const again = selectDue(warn.findings, first.memory, NOW + 1000, DAY);
+    expect(again.due).to.have.length(0);
+    expect(again.memory).to.deep.equal(first.memory);
+  });
+
   it('does not repeat a reminder when an object was missing from one check', () => {
     const objects = [
       obj('a', [{ expiresAt: iso(NOW + 3 * DAY), appliesTo: ['password'] }]),

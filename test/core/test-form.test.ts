@@ -173,6 +173,89 @@ describe('Test connection form', () => {
     }
   });
 
+  it("takes Node-RED's placeholder for an unchanged password", () => {
+    expect(UNCHANGED).to.equal('__PWRD__');
+  });
+
+  it('counts blanks, defaults and types that mean the same as unchanged', () => {
+    const same: FormValues[] = [
+      { grantType: ' password ' },
+      { clientAuth: '' },
+      { clientAuth: undefined },
+      { allowInsecureHttp: 'false' },
+      { allowInsecureHttp: undefined },
+      { tls: null },
+      { proxy: undefined },
+      { tokenUrl: ' ${TOKEN_URL} ' },
+      { extraParams: [{ name: ' audience ', value: 'api' }] },
+    ];
+    for (const change of same) {
+      const r = resolveTestForm(form(change), unchangedCreds, deployed);
+      expect(r.ok, JSON.stringify(change)).to.equal(true);
+      if (r.ok) expect(r.credentials.password).to.equal('from-env');
+    }
+  });
+
+  it('counts a value that means something else as changed', () => {
+    const changed: FormValues[] = [
+      // An empty grant is the default grant, client_credentials.
+      { grantType: '' },
+      { allowInsecureHttp: 'true' },
+      { tls: 5 },
+      { extraParams: [] },
+      { extraParams: 'audience=api' },
+      { extraParams: [{ name: 'audience', value: 5 }] },
+      { extraParams: [{ name: 'audience' }] },
+      { extraParams: [{ name: 'audience', value: 'api' }, null] },
+    ];
+    for (const change of changed) {
+      const r = resolveTestForm(form(change), unchangedCreds, deployed);
+      expect(r, JSON.stringify(change)).to.deep.include({ ok: false, code: 'SECRET_REQUIRED' });
+    }
+    const bothFalse = {
+      ...deployed,
+      raw: { ...deployed.raw, allowInsecureHttp: true },
+    };
+    expect(
+      resolveTestForm(form({ allowInsecureHttp: true }), unchangedCreds, bothFalse).ok,
+    ).to.equal(true);
+    expect(
+      resolveTestForm(form({ allowInsecureHttp: 'true' }), unchangedCreds, bothFalse).ok,
+    ).to.equal(true);
+  });
+
+  it('uses the deployed value of an unchanged non-secret credential, as deploy resolved it', () => {
+    const withEnvId: DeployedObject = {
+      ...deployed,
+      rawCredentials: { ...deployed.rawCredentials, clientId: '${CLIENT_ID}' },
+      resolvedCredentials: { ...deployed.resolvedCredentials, clientId: 'real-id' },
+    };
+    const r = resolveTestForm(form(), { ...unchangedCreds, clientId: '${CLIENT_ID}' }, withEnvId);
+    expect(r.ok && r.credentials.clientId).to.equal('real-id');
+    const typed = resolveTestForm(form(), { ...unchangedCreds, clientId: 'typed' }, deployed);
+    expect(typed).to.deep.include({ ok: false, code: 'SECRET_REQUIRED' });
+  });
+
+  it('finds a ${NAME} in any extra parameter, not only the first', () => {
+    for (const extraParams of [
+      [
+        { name: 'a', value: 'x' },
+        { name: 'b', value: '${PW}' },
+      ],
+      [null, { name: '${N}', value: 'x' }],
+      ['${PW}', { name: 'c', value: '${PW}' }],
+    ]) {
+      expect(resolveTestForm(form({ extraParams }), unchangedCreds, deployed)).to.deep.equal({
+        ok: false,
+        code: 'ENV_UNRESOLVED',
+        field: 'extraParams',
+      });
+    }
+    expect(
+      resolveTestForm(form({ extraParams: ['${PW}'] }), unchangedCreds, deployed),
+    ).to.deep.include({ code: 'SECRET_REQUIRED' });
+  });
+
   it('takes fields of any type without throwing', () => {
     const odd: unknown[] = [42, null, [], {}, true, '  ', { toString: 1 }];
     for (const v of odd) {

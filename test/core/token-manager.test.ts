@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { validateSettings, type RawSettings } from '../../nodes/core/config';
-import { AuthError } from '../../nodes/core/errors';
+import { AuthError, errors } from '../../nodes/core/errors';
 import type { Transport } from '../../nodes/core/http';
 import type { TokenRequest } from '../../nodes/core/token-request';
 import type { HttpResponse } from '../../nodes/core/token-response';
@@ -53,7 +53,6 @@ const settings = (extra: RawSettings = {}) =>
     { clientId: 'c', clientSecret: 's', username: 'u', password: 'p' },
   );
 const fastRetry = { attempts: 4, baseDelayMs: 5, maxDelayMs: 20 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('token manager', () => {
   let managers: TokenManager[] = [];
@@ -80,27 +79,35 @@ describe('token manager', () => {
   });
 
   it('refreshes a used token in the background before expiry and keeps handing out the current token', async () => {
-    const s = scripted(
-      [ok({ access_token: 'A', expires_in: 1 }), ok({ access_token: 'B', expires_in: 60 })],
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(
+      clock,
+      (n) => ok({ access_token: n === 1 ? 'A' : 'B', expires_in: n === 1 ? 1 : 60 }),
       50,
     );
-    const m = make(new TokenManager({ settings: settings(), transport: s.transport }));
-    expect((await m.getToken()).access_token).to.equal('A');
+    const m = make(new TokenManager({ settings: settings(), transport: s.transport, clock }));
+    const p = m.getToken();
+    await clock.advance(50);
+    expect((await p).access_token).to.equal('A');
     // In use: a message takes it from the cache (an unused token lapses, see below).
     expect(m.current()?.access_token).to.equal('A');
     // refreshBefore 60 s is capped at half of the 1 s lifetime: refresh starts at 0.5 s.
-    await sleep(520);
+    await clock.advanceTo(t0 + 50 + 499);
+    expect(s.requests).to.have.length(1);
+    await clock.advanceTo(t0 + 50 + 500);
     expect(s.requests).to.have.length(2);
     expect(m.current()?.access_token).to.equal('A');
-    await sleep(80);
+    await clock.advance(50);
     expect(m.current()?.access_token).to.equal('B');
   });
 
   it('uses the refresh token first and keeps a rotated one', async () => {
+    // Tokens longer than a letter: the previous access token is redacted from the answer.
     const s = scripted([
-      ok({ access_token: 'A', refresh_token: 'R1', expires_in: 1 }),
-      ok({ access_token: 'B', refresh_token: 'R2', expires_in: 1 }),
-      ok({ access_token: 'C', expires_in: 60 }),
+      ok({ access_token: 'at-A', refresh_token: 'R1', expires_in: 1 }),
+      ok({ access_token: 'at-B', refresh_token: 'R2', expires_in: 1 }),
+      ok({ access_token: 'at-C', expires_in: 60 }),
     ]);
     const m = make(
       new TokenManager({ settings: settings({ refreshBefore: 0 }), transport: s.transport }),
@@ -115,7 +122,7 @@ describe('token manager', () => {
     ]);
     expect(bodyOf(s.requests[1]!).refresh_token).to.equal('R1');
     expect(bodyOf(s.requests[2]!).refresh_token).to.equal('R2');
-    expect(m.current()?.access_token).to.equal('C');
+    expect(m.current()?.access_token).to.equal('at-C');
   });
 
   it('falls back to the full grant when the refresh token is refused', async () => {
@@ -154,13 +161,19 @@ describe('token manager', () => {
   });
 
   it('waits as long as Retry-After says', async () => {
-    const s = scripted([fail(429, '', { 'retry-after': '1' }), ok({ access_token: 'A' })]);
-    const m = make(
-      new TokenManager({ settings: settings(), transport: s.transport, retry: fastRetry }),
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(clock, (n) =>
+      n === 1 ? fail(429, '', { 'retry-after': '1' }) : ok({ access_token: 'A' }),
     );
-    const start = Date.now();
-    await m.getToken();
-    expect(Date.now() - start).to.be.at.least(990);
+    const m = make(
+      new TokenManager({ settings: settings(), transport: s.transport, clock, retry: fastRetry }),
+    );
+    const p = m.getToken();
+    await clock.advanceTo(t0 + 2000);
+    expect((await p).access_token).to.equal('A');
+    // Answered after 50 ms, then 1 s as asked (the backoff alone would be 5 ms at most).
+    expect(s.requests.map((r) => r.at - t0)).to.deep.equal([0, 1050]);
   });
 
   it('does not retry a permanent error and pauses until the cool-down has passed', async () => {
@@ -188,18 +201,27 @@ describe('token manager', () => {
   });
 
   it('keeps serving a valid token when a background refresh fails', async () => {
-    const s = scripted([ok({ access_token: 'A', expires_in: 2 }), fail(503)], 5);
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(
+      clock,
+      (n) => (n === 1 ? ok({ access_token: 'A', expires_in: 2 }) : fail(503)),
+      5,
+    );
     const m = make(
       new TokenManager({
         settings: settings({ refreshBefore: 1 }),
         transport: s.transport,
+        clock,
         retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
       }),
     );
-    await m.getToken();
+    const p = m.getToken();
+    await clock.advance(5);
+    await p;
     m.current();
-    await sleep(1100);
-    expect(s.requests.length).to.be.at.least(2);
+    await clock.advanceTo(t0 + 1100);
+    expect(s.requests).to.have.length(2);
     expect(m.current()?.access_token).to.equal('A');
   });
 
@@ -403,4 +425,506 @@ describe('token manager: token requests in proportion to use', () => {
       expect(clock.pending()).to.equal(0);
     });
   }
+});
+
+describe('token manager: failures a refresh or a retry must survive', () => {
+  let managers: TokenManager[] = [];
+  afterEach(() => {
+    for (const m of managers) m.close();
+    managers = [];
+  });
+  const manager = (transport: Transport, clock: FakeClock, extra: RawSettings = {}) => {
+    const states: ManagerState[] = [];
+    const m = new TokenManager({
+      settings: settings({ cooldown: 300, ...extra }),
+      transport,
+      clock,
+      retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 400 },
+      random: () => 0.5,
+      onState: (st) => states.push(st),
+    });
+    managers.push(m);
+    return { m, states };
+  };
+  /** Runs `p` while moving the fake clock on, so backoffs and Retry-After waits pass. */
+  const drive = async <T>(clock: FakeClock, p: Promise<T>, ms = 120_000): Promise<T> => {
+    let settled = false;
+    const out = p.finally(() => (settled = true));
+    for (let i = 0; i < ms / 1000 && !settled; i++) await clock.advance(1000);
+    return out;
+  };
+
+  for (const [what, failure] of [
+    ['a 503', () => fail(503)],
+    ['a timeout', () => errors.timeout(10_000)],
+  ] as const) {
+    it(`keeps the refresh token and does not fall back to the password grant when a refresh meets ${what}`, async () => {
+      const clock = fakeClock();
+      const s = simulated(clock, (n) =>
+        n === 1
+          ? ok({ access_token: 'A', refresh_token: 'R1' })
+          : n <= 4
+            ? failure()
+            : ok({ access_token: 'B', refresh_token: 'R2' }),
+      );
+      const { m, states } = manager(s.transport, clock);
+      await drive(clock, m.getToken());
+      const err = await drive(
+        clock,
+        m.getToken(true).catch((e: AuthError) => e),
+      );
+      expect(err).to.be.instanceOf(AuthError);
+      expect((err as AuthError).transient).to.equal(true);
+      // Three attempts with the refresh token, none with the password.
+      expect(s.requests.map((r) => r.grant)).to.deep.equal([
+        'password',
+        'refresh_token',
+        'refresh_token',
+        'refresh_token',
+      ]);
+      expect(m.hasRefreshToken).to.equal(true);
+      // An outage does not pause the object: the next message tries the refresh token again.
+      expect(states.some((st) => st.state === 'error' && st.pausedUntil !== undefined)).to.equal(
+        false,
+      );
+      expect((await drive(clock, m.getToken(true))).access_token).to.equal('B');
+      expect(s.requests.at(-1)!.grant).to.equal('refresh_token');
+    });
+  }
+
+  it('drops a refused refresh token and falls back to the password grant once', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, (n) =>
+      n === 1
+        ? ok({ access_token: 'A', refresh_token: 'R1' })
+        : n === 2
+          ? fail(400, { error: 'invalid_grant' })
+          : ok({ access_token: `T${n}` }),
+    );
+    const { m } = manager(s.transport, clock);
+    await drive(clock, m.getToken());
+    expect((await drive(clock, m.getToken(true))).access_token).to.equal('T3');
+    expect(m.hasRefreshToken).to.equal(false);
+    expect((await drive(clock, m.getToken(true))).access_token).to.equal('T4');
+    expect(s.requests.map((r) => r.grant)).to.deep.equal([
+      'password',
+      'refresh_token',
+      'password',
+      'password',
+    ]);
+  });
+
+  for (const error of ['server_error', 'temporarily_unavailable']) {
+    it(`retries a 503 whose body is the OAuth error ${error} like any 5xx, without a cool-down`, async () => {
+      const clock = fakeClock();
+      const s = simulated(clock, (n) => (n < 3 ? fail(503, { error }) : ok({ access_token: 'A' })));
+      const { m, states } = manager(s.transport, clock);
+      expect((await drive(clock, m.getToken())).access_token).to.equal('A');
+      expect(s.requests).to.have.length(3);
+      expect(states.map((st) => st.state)).to.deep.equal(['requesting', 'valid']);
+    });
+  }
+
+  it('pauses after a permanent OAuth error in a 400 and says until when', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, () => fail(400, { error: 'invalid_client' }));
+    const { m, states } = manager(s.transport, clock, { cooldown: 120 });
+    const t0 = clock.now();
+    const err = await drive(
+      clock,
+      m.getToken().catch((e: AuthError) => e),
+    );
+    expect(err).to.include({ code: 'invalid_client', transient: false });
+    expect(s.requests).to.have.length(1);
+    const last = states.at(-1)!;
+    expect(last.state === 'error' && last.pausedUntil).to.equal(t0 + 50 + 120_000);
+  });
+
+  it('waits until the HTTP date a Retry-After names before trying again', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    // 20 s ahead; the backoff alone (50 to 100 ms) would try again far sooner.
+    const at = new Date(t0 + 20_000).toUTCString();
+    const s = simulated(clock, (n) =>
+      n === 1 ? fail(429, '', { 'retry-after': at }) : ok({ access_token: 'A' }),
+    );
+    const { m } = manager(s.transport, clock);
+    const p = m.getToken();
+    await clock.advanceTo(t0 + 19_900);
+    expect(s.requests).to.have.length(1);
+    await clock.advanceTo(t0 + 20_100);
+    expect(s.requests).to.have.length(2);
+    expect(s.requests[1]!.at).to.equal(t0 + 20_000);
+    expect((await p).access_token).to.equal('A');
+  });
+
+  it('waits at most 60 s however far ahead a Retry-After date is', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const at = new Date(t0 + 3_600_000).toUTCString();
+    const s = simulated(clock, (n) =>
+      n === 1 ? fail(503, '', { 'retry-after': at }) : ok({ access_token: 'A' }),
+    );
+    const { m } = manager(s.transport, clock);
+    const p = m.getToken();
+    await clock.advanceTo(t0 + 61_000);
+    expect(s.requests.map((r) => r.at - t0)).to.deep.equal([0, 60_050]);
+    expect((await p).access_token).to.equal('A');
+  });
+
+  it('backs off exponentially between attempts when the server gives no Retry-After', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(clock, () => fail(502));
+    const m = new TokenManager({
+      settings: settings(),
+      transport: s.transport,
+      clock,
+      retry: { attempts: 4, baseDelayMs: 1000, maxDelayMs: 3000 },
+      random: () => 1,
+    });
+    managers.push(m);
+    const err = await drive(
+      clock,
+      m.getToken().catch((e: AuthError) => e),
+    );
+    expect(err).to.include({ code: 'HTTP_502' });
+    // Each answer takes 50 ms; then 1 s, 2 s and 3 s (capped) with the largest jitter.
+    expect(s.requests.map((r) => r.at - t0)).to.deep.equal([0, 1050, 3100, 6150]);
+  });
+});
+
+describe('token manager: discovery, certificates, lifetimes and close', () => {
+  const ISSUER = 'https://login.example.com';
+  const discoverySettings = () =>
+    validateSettings(
+      { grantType: 'client_credentials', issuer: ISSUER },
+      { clientId: 'c', clientSecret: 'listed-secret' },
+    );
+  /** Answers discovery GETs with `doc()` and token POSTs with `token(n)`. */
+  function server(doc: () => HttpResponse | AuthError, token = () => ok({ access_token: 'A' })) {
+    const requests: TokenRequest[] = [];
+    const transport: Transport = {
+      send(req) {
+        requests.push(req);
+        const r = req.method === 'GET' ? doc() : token();
+        return r instanceof AuthError ? Promise.reject(r) : Promise.resolve(r);
+      },
+      close() {},
+    };
+    return { transport, requests };
+  }
+  const document = (extra: Record<string, unknown> = {}) =>
+    ok({ issuer: ISSUER, token_endpoint: `${ISSUER}/oauth/token`, ...extra });
+
+  it('discovers the token endpoint once, tells the listener, and sends the token request there', async () => {
+    const srv = server(() =>
+      document({ token_endpoint_auth_methods_supported: ['private_key_jwt', 'listed-secret'] }),
+    );
+    const found: string[] = [];
+    const m = new TokenManager({
+      settings: discoverySettings(),
+      transport: srv.transport,
+      onDiscovered: (d) => {
+        found.push(d.tokenEndpoint.href);
+        throw new Error('a listener that fails');
+      },
+    });
+    try {
+      expect(m.tokenUrl).to.equal(undefined);
+      expect(m.discovered).to.equal(undefined);
+      await m.getToken();
+      await m.getToken(true);
+      expect(srv.requests.map((r) => `${r.method ?? 'POST'} ${r.url.href}`)).to.deep.equal([
+        `GET ${ISSUER}/.well-known/openid-configuration`,
+        `POST ${ISSUER}/oauth/token`,
+        `POST ${ISSUER}/oauth/token`,
+      ]);
+      expect(found).to.deep.equal([`${ISSUER}/oauth/token`]);
+      expect(m.tokenUrl?.href).to.equal(`${ISSUER}/oauth/token`);
+      expect(m.discovered?.tokenEndpoint.href).to.equal(`${ISSUER}/oauth/token`);
+      // The listed name that is the client secret is not repeated.
+      expect(m.clientAuthMismatch()).to.deep.equal({
+        chosen: 'client_secret_basic',
+        listed: ['private_key_jwt'],
+        suggestion: 'private_key_jwt',
+      });
+    } finally {
+      m.close();
+    }
+  });
+
+  it('says nothing about client authentication when the server lists only a secret, or the chosen one', async () => {
+    for (const methods of [['listed-secret'], ['client_secret_basic', 'none']]) {
+      const srv = server(() => document({ token_endpoint_auth_methods_supported: methods }));
+      const m = new TokenManager({ settings: discoverySettings(), transport: srv.transport });
+      try {
+        await m.getToken();
+        expect(m.clientAuthMismatch(), methods.join()).to.equal(undefined);
+      } finally {
+        m.close();
+      }
+    }
+  });
+
+  it('tries a failed discovery again with the next message', async () => {
+    let up = false;
+    const srv = server(() => (up ? document() : fail(503)));
+    const m = new TokenManager({ settings: discoverySettings(), transport: srv.transport });
+    try {
+      const e = await m.getToken().catch((x: AuthError) => x);
+      expect(e).to.include({ code: 'DISCOVERY_FAILED' });
+      up = true;
+      expect((await m.getToken()).access_token).to.equal('A');
+      expect(srv.requests.filter((r) => r.method === 'GET')).to.have.length(2);
+    } finally {
+      m.close();
+    }
+  });
+
+  it('refuses to send with an expired client certificate, without a request', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock);
+    const m = new TokenManager({
+      settings: { ...settings(), clientCertNotAfter: clock.now() },
+      transport: s.transport,
+      clock,
+      retry: fastRetry,
+    });
+    try {
+      const e = await m.getToken().catch((x: AuthError) => x);
+      expect(e).to.include({ code: 'CLIENT_CERT_EXPIRED', transient: false });
+      expect(s.requests).to.have.length(0);
+    } finally {
+      m.close();
+    }
+  });
+
+  it('sends while the client certificate is still valid', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock);
+    const m = new TokenManager({
+      settings: { ...settings(), clientCertNotAfter: clock.now() + 1 },
+      transport: s.transport,
+      clock,
+    });
+    try {
+      const p = m.getToken();
+      await clock.advance(100);
+      expect((await p).access_token).to.equal('T1');
+    } finally {
+      m.close();
+    }
+  });
+
+  it('hands a token out until shortly before its expiry: a tenth of its life, at most 5 s', async () => {
+    for (const [lifetime, skew] of [
+      [20, 2000],
+      [3600, 5000],
+    ] as const) {
+      const clock = fakeClock();
+      const s = simulated(clock, () => ok({ access_token: 'A', expires_in: lifetime }), 0);
+      const m = new TokenManager({
+        settings: settings({ refreshBefore: 0 }),
+        transport: s.transport,
+        clock,
+      });
+      try {
+        const p = m.getToken();
+        await clock.advance(0);
+        const t = await p;
+        expect(t.expiresAtMs).to.equal(clock.now() + lifetime * 1000);
+        await clock.advanceTo(t.expiresAtMs - skew - 1);
+        expect(m.current()?.access_token, `${lifetime} s`).to.equal('A');
+        await clock.advanceTo(t.expiresAtMs - skew);
+        expect(m.current(), `${lifetime} s`).to.equal(undefined);
+      } finally {
+        m.close();
+      }
+    }
+  });
+
+  it('starts the background refresh refreshBefore ahead, at most half the lifetime ahead', async () => {
+    for (const [lifetime, refreshBefore, lead] of [
+      [600, 60, 60_000],
+      [60, 60, 30_000],
+    ] as const) {
+      const clock = fakeClock();
+      const t0 = clock.now();
+      const s = simulated(clock, (n) => ok({ access_token: `T${n}`, expires_in: lifetime }), 0);
+      const m = new TokenManager({
+        settings: settings({ refreshBefore }),
+        transport: s.transport,
+        clock,
+      });
+      try {
+        const p = m.getToken();
+        await clock.advance(0);
+        await p;
+        m.current();
+        await clock.advanceTo(t0 + lifetime * 1000 - lead - 1);
+        expect(s.requests, `${lifetime}/${refreshBefore}`).to.have.length(1);
+        await clock.advanceTo(t0 + lifetime * 1000 - lead);
+        expect(s.requests, `${lifetime}/${refreshBefore}`).to.have.length(2);
+      } finally {
+        m.close();
+      }
+    }
+  });
+
+  it('after close: rejects every call with CLOSED, closes the transport and leaves no timer', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, () => ok({ access_token: 'A' }), 0);
+    let closed = 0;
+    const m = new TokenManager({
+      settings: settings(),
+      transport: { ...s.transport, close: () => closed++ },
+      clock,
+    });
+    const p = m.getToken();
+    await clock.advance(0);
+    await p;
+    expect(clock.pending()).to.equal(1);
+    m.close();
+    expect(closed).to.equal(1);
+    expect(clock.pending()).to.equal(0);
+    expect(await m.getToken().catch((e: AuthError) => e.code)).to.equal('CLOSED');
+  });
+
+  it('keeps messages failing at once with the same error during the cool-down, then tries again', async () => {
+    const clock = fakeClock();
+    const t0 = clock.now();
+    const s = simulated(
+      clock,
+      (n) => (n === 1 ? fail(401, { error: 'invalid_client' }) : ok({ access_token: 'A' })),
+      0,
+    );
+    const m = new TokenManager({
+      settings: settings({ cooldown: 10 }),
+      transport: s.transport,
+      clock,
+    });
+    try {
+      const first = m.getToken().catch((e: AuthError) => e);
+      await clock.advance(0);
+      const e1 = await first;
+      await clock.advanceTo(t0 + 9_999);
+      const e2 = await m.getToken().catch((e: AuthError) => e);
+      expect(e2).to.equal(e1);
+      expect(s.requests).to.have.length(1);
+      await clock.advanceTo(t0 + 10_000);
+      const p = m.getToken();
+      await clock.advance(0);
+      expect((await p).access_token).to.equal('A');
+    } finally {
+      m.close();
+    }
+  });
+});
+
+describe('token manager: what it keeps and what it hides', () => {
+  let managers: TokenManager[] = [];
+  afterEach(() => {
+    for (const m of managers) m.close();
+    managers = [];
+  });
+  const run = async <T>(clock: FakeClock, p: Promise<T>) => {
+    let done = false;
+    const out = p.finally(() => (done = true));
+    for (let i = 0; i < 200 && !done; i++) await clock.advance(100);
+    return out;
+  };
+
+  it('keeps the refresh token when a refresh answer brings none', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, (n) =>
+      n === 1 ? ok({ access_token: 'A', refresh_token: 'R1' }) : ok({ access_token: `T${n}` }),
+    );
+    const m = new TokenManager({ settings: settings(), transport: s.transport, clock });
+    managers.push(m);
+    await run(clock, m.getToken());
+    await run(clock, m.getToken(true));
+    await run(clock, m.getToken(true));
+    expect(s.requests.map((r) => r.grant)).to.deep.equal([
+      'password',
+      'refresh_token',
+      'refresh_token',
+    ]);
+    expect(m.requests).to.equal(3);
+  });
+
+  it('answers repeated calls from the cache without a request', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock);
+    const m = new TokenManager({ settings: settings(), transport: s.transport, clock });
+    managers.push(m);
+    const a = await run(clock, m.getToken());
+    const b = await run(clock, m.getToken());
+    expect(b).to.equal(a);
+    expect(s.requests).to.have.length(1);
+  });
+
+  it('writes Bearer only for the token type bearer, in any casing', async () => {
+    for (const [type, header] of [
+      ['BEARER', 'Bearer A'],
+      ['xbearer', 'xbearer A'],
+      ['bearerx', 'bearerx A'],
+      ['MAC', 'MAC A'],
+    ]) {
+      const clock = fakeClock();
+      const s = simulated(clock, () => ok({ access_token: 'A', token_type: type }));
+      const m = new TokenManager({ settings: settings(), transport: s.transport, clock });
+      managers.push(m);
+      expect((await run(clock, m.getToken())).authorization, type).to.equal(header);
+    }
+  });
+
+  it('redacts the refresh token and the discarded access token a failing forced refresh echoes', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, (n) =>
+      n === 1
+        ? ok({ access_token: 'AT-echo-1', refresh_token: 'RT-echo-1', expires_in: 60 })
+        : fail(503, {
+            error: 'server_error',
+            error_description: 'saw RT-echo-1, AT-echo-1 and pw-echo-1',
+          }),
+    );
+    const m = new TokenManager({
+      settings: validateSettings(
+        { grantType: 'password', tokenUrl: 'http://127.0.0.1/token', cooldown: 0 },
+        { clientId: 'c', clientSecret: 'cs-echo-1', username: 'u', password: 'pw-echo-1' },
+      ),
+      transport: s.transport,
+      clock,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    managers.push(m);
+    await run(clock, m.getToken());
+    const e = (await run(
+      clock,
+      m.getToken(true).catch((x: AuthError) => x),
+    )) as AuthError;
+    expect(e.message).to.not.match(/RT-echo-1|AT-echo-1/);
+    expect(e.message).to.contain('saw [redacted], [redacted] and [redacted]');
+    expect(m.redact('x RT-echo-1 y')).to.equal('x [redacted] y');
+  });
+
+  it('stops waiting for a retry at once when closed, with CLOSED and no further request', async () => {
+    const clock = fakeClock();
+    const s = simulated(clock, () => fail(503), 0);
+    const m = new TokenManager({
+      settings: settings(),
+      transport: s.transport,
+      clock,
+      retry: { attempts: 4, baseDelayMs: 10_000, maxDelayMs: 10_000 },
+    });
+    const p = m.getToken().catch((e: AuthError) => e);
+    await clock.advance(0);
+    expect(s.requests).to.have.length(1);
+    m.close();
+    expect(await p).to.include({ code: 'CLOSED' });
+    await clock.advance(60_000);
+    expect(s.requests).to.have.length(1);
+    expect(clock.pending()).to.equal(0);
+  });
 });

@@ -12,6 +12,7 @@ import {
   type Loaded,
 } from '../helpers/runtime';
 import { leaks } from '../helpers/secret-forms';
+import { within } from '../helpers/within';
 
 const conf = DEMO.confidential;
 const user = DEMO.user;
@@ -87,6 +88,23 @@ describe('get token with a real authorization server', function () {
     expect(server.requests).to.have.length(1);
     expect(server.requests[0]!.authorization).to.match(/^Basic /);
     expect(server.requests[0]!.body).to.not.have.property('client_secret');
+  });
+
+  it('replaces an incoming Authorization header of any casing, leaving exactly one', async () => {
+    loaded = await load(
+      flowOf({ grantType: 'password', tokenUrl: server.tokenUrl }),
+      passwordCreds,
+    );
+    loaded.send({
+      headers: { AUTHORIZATION: 'Basic old', AuThOrIzAtIoN: 'Bearer stale', 'x-keep': '1' },
+    });
+    await loaded.settled(1);
+    const msg = loaded.out[0]!;
+    const token = msg.token as Token;
+    expect(msg.headers).to.deep.equal({
+      'x-keep': '1',
+      Authorization: `Bearer ${token.access_token}`,
+    });
   });
 
   it('sends the client in the body with client_secret_post', async () => {
@@ -382,6 +400,44 @@ describe('get token with a misbehaving server', function () {
     expect(raw.requests).to.have.length(2);
   });
 
+  it('keeps the refresh token through a refresh that fails with 503, never falling back to the password', async () => {
+    let outage = false;
+    raw.setHandler((req, res, body, n) => {
+      const grant = new URLSearchParams(body).get('grant_type');
+      if (outage && grant === 'refresh_token') return handlers.text(503, 'busy')(req, res, body, n);
+      handlers.json(200, { access_token: `at-${n}`, refresh_token: 'rt-1', expires_in: 3600 })(
+        req,
+        res,
+        body,
+        n,
+      );
+    });
+    loaded = await load(flowOf({ grantType: 'password', tokenUrl: raw.tokenUrl, cooldown: 0 }), {
+      auth: { ...creds.auth, username: 'ann', password: 'ann-pw-9!' },
+    });
+    loaded.send();
+    await loaded.settled(1);
+    outage = true;
+    loaded.send({ forceRefresh: true });
+    await loaded.settled(2);
+    expect(loaded.errors[0]!.error).to.include({ code: 'HTTP_503' });
+    outage = false;
+    loaded.send({ forceRefresh: true });
+    await loaded.settled(3);
+    const grants = raw.requests.map((r) => new URLSearchParams(r.body).get('grant_type'));
+    // One password grant, four refresh attempts in the outage, then the refresh token again.
+    expect(grants).to.deep.equal([
+      'password',
+      'refresh_token',
+      'refresh_token',
+      'refresh_token',
+      'refresh_token',
+      'refresh_token',
+    ]);
+    expect(new URLSearchParams(raw.requests.at(-1)!.body).get('refresh_token')).to.equal('rt-1');
+    expect((loaded.out.at(-1)!.token as Token).access_token).to.equal('at-6');
+  });
+
   it('waits as long as a 429 Retry-After asks before trying again', async () => {
     raw.setHandler(
       handlers.sequence(
@@ -407,6 +463,48 @@ describe('get token with a misbehaving server', function () {
     const e = await errorFor({ clientAuth: 'client_secret_post' });
     expect(e.code).to.equal('server_error');
     expect(e.message).to.contain('[redacted]');
+  });
+
+  it('redacts each of several echoes of a secret and keeps the words around them', async () => {
+    raw.setHandler(
+      handlers.sequence(
+        (req, res, body) => {
+          const secret = String(new URLSearchParams(body).get('client_secret'));
+          handlers.json(400, {
+            error: 'invalid_client',
+            error_description: `first ${secret} then ${secret} and ${encodeURIComponent(secret)}`,
+          })(req, res, body, 0);
+        },
+        (req, res, body) => {
+          const secret = String(new URLSearchParams(body).get('client_secret'));
+          handlers.json(200, {
+            access_token: 'echo-twice',
+            expires_in: 60,
+            scope: `read:${secret} write:${secret}`,
+          })(req, res, body, 0);
+        },
+      ),
+    );
+    loaded = await load(
+      flowOf({
+        grantType: 'client_credentials',
+        tokenUrl: raw.tokenUrl,
+        clientAuth: 'client_secret_post',
+        cooldown: 0,
+      }),
+      creds,
+    );
+    loaded.send();
+    await loaded.settled(1);
+    loaded.send();
+    await loaded.settled(2);
+    const e = loaded.errors[0]!.error as { code: string; message: string };
+    expect(e.code).to.equal('invalid_client');
+    expect(e.message).to.contain('first [redacted] then [redacted] and [redacted]');
+    expect((loaded.out[0]!.token as Token).scope).to.equal('read:[redacted] write:[redacted]');
+    expect(leaks(emitted(loaded), [creds.auth.clientSecret], creds.auth.clientId)).to.deep.equal(
+      [],
+    );
   });
 
   it('keeps every encoding of secrets a server echoes out of msg.error, status, log and msg.token', async () => {
@@ -456,10 +554,12 @@ describe('get token with a misbehaving server', function () {
     }
   });
 
-  it('times out a response that never ends', async () => {
+  it('times out a response that never ends: ETIMEDOUT after four attempts of the set timeout', async () => {
     raw.setHandler(handlers.headersThenHang());
-    const e = await errorFor({ timeout: 1 });
+    // Four 1 s attempts and three backoffs of at most 0.5, 1 and 2 s: far less than 20 s.
+    const e = await within(errorFor({ timeout: 1 }), 20_000, 'four 1 s attempts');
     expect(e.code).to.equal('ETIMEDOUT');
+    expect(e.message).to.contain('1 s');
     expect(raw.requests).to.have.length(4);
   });
 
@@ -483,6 +583,22 @@ describe('get token with a misbehaving server', function () {
     expect(raw.requests).to.have.length(0);
     expect(statuses.at(-1)).to.include({ fill: 'red', shape: 'ring' });
   });
+
+  for (const [field, value] of [
+    ['timeout', 0],
+    ['refreshBefore', 'soon'],
+    ['cooldown', -1],
+  ] as const) {
+    it(`fails with CONFIG_INVALID naming ${field} when ${field} is ${value}, making no request`, async () => {
+      const e = await errorFor({ [field]: value });
+      expect(e.code).to.equal('CONFIG_INVALID');
+      expect(e.message).to.match(new RegExp(`\\b${field}\\b`));
+      for (const other of ['timeout', 'refreshBefore', 'cooldown'].filter((f) => f !== field)) {
+        expect(e.message).to.not.contain(other);
+      }
+      expect(raw.requests).to.have.length(0);
+    });
+  }
 
   it('fails with CONFIG_INVALID naming a missing credential', async () => {
     loaded = await load(flowOf({ grantType: 'password', tokenUrl: raw.tokenUrl }), creds);

@@ -73,6 +73,31 @@ const responses: fc.Arbitrary<FuzzResponse> = fc.record({
   ),
 });
 
+/**
+ * The class the spec gives a fuzzed response, from the input alone: `transient` is retried
+ * (four attempts), `permanent` is not (one), `token-or-permanent` is a 2xx: a token or a
+ * permanent BAD_RESPONSE. Undefined where the wire decides (a body that is not the gzip it
+ * claims; 204 and 205, which carry no body): any coded error is right there.
+ */
+function expectedClass(
+  r: FuzzResponse,
+): 'transient' | 'permanent' | 'token-or-permanent' | undefined {
+  if (r.encoding === 'broken-gzip' || r.status === 204 || r.status === 205) return undefined;
+  if (r.status >= 300 && r.status < 400) return 'permanent';
+  if (r.status === 429 || r.status >= 500) return 'transient';
+  let error: unknown;
+  try {
+    const v: unknown = JSON.parse(r.body.toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) error = (v as { error?: unknown }).error;
+  } catch {
+    // not JSON: the status decides
+  }
+  if (typeof error === 'string' && /^[\x20-\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(error)) {
+    return error === 'temporarily_unavailable' || error === 'slow_down' ? 'transient' : 'permanent';
+  }
+  return r.status < 300 ? 'token-or-permanent' : 'permanent';
+}
+
 describe('reliability', function () {
   this.timeout(120_000);
   let raw: RawServer;
@@ -116,17 +141,27 @@ describe('reliability', function () {
         fc.asyncProperty(responses, async (r) => {
           current = r;
           const l = loaded!;
-          const [outs, errs] = [l.out.length, l.errors.length];
+          const [outs, errs, before] = [l.out.length, l.errors.length, raw.requests.length];
           // A fresh token request every time.
           l.send({ forceRefresh: true });
           await l.settled(outs + errs + 1);
+          const requests = raw.requests.length - before;
+          const expected = expectedClass(r);
           if (l.out.length > outs) {
             const token = l.out.at(-1)!.token as { access_token: unknown };
             expect(token.access_token).to.be.a('string');
+            expect(expected ?? 'token-or-permanent').to.equal('token-or-permanent');
+            expect(requests).to.equal(1);
           } else {
             const err = l.errors.at(-1)!.error as { code: unknown; message: unknown };
             expect(err.code).to.be.a('string').and.match(/\S/);
             expect(err.message).to.be.a('string');
+            // The class shows in the attempts made: four for a transient failure, one otherwise.
+            if (expected) {
+              expect(requests, `${String(err.code)} for ${r.status}`).to.equal(
+                expected === 'transient' ? 4 : 1,
+              );
+            }
           }
         }),
         { numRuns: 50 },

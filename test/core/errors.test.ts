@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import {
+  AuthError,
+  ConfigError,
+  OAuthResponseError,
+  adviceFor,
+  errors,
+} from '../../nodes/core/errors';
+
+/** What an adapter and a Catch node see of an error. */
+const seen = (e: AuthError) => ({
+  name: e.name,
+  kind: e.kind,
+  code: e.code,
+  message: e.message,
+  transient: e.transient,
+  key: e.key,
+  params: e.params,
+  status: e.status,
+  retryAfterMs: e.retryAfterMs,
+});
+
+describe('errors', () => {
+  it('describes an HTTP status with its code, words, message key and parameters', () => {
+    expect(
+      seen(errors.http(503, '(text/html)', { transient: true, retryAfterMs: 2000 })),
+    ).to.deep.equal({
+      name: 'AuthError',
+      kind: 'http',
+      code: 'HTTP_503',
+      message: 'token endpoint answered HTTP 503 (text/html)',
+      transient: true,
+      key: 'http',
+      params: { code: 'HTTP_503', status: 503, type: '(text/html)' },
+      status: 503,
+      retryAfterMs: 2000,
+    });
+  });
+
+  it('describes a redirect as permanent, with its status', () => {
+    expect(seen(errors.redirect(302))).to.deep.equal({
+      name: 'AuthError',
+      kind: 'http',
+      code: 'HTTP_302',
+      message: 'token endpoint answered with a redirect (HTTP 302)',
+      transient: false,
+      key: 'redirect',
+      params: { code: 'HTTP_302', status: 302 },
+      status: 302,
+      retryAfterMs: undefined,
+    });
+  });
+
+  it('describes a bad response with its own key, and the status only when there was one', () => {
+    const withStatus = seen(errors.badResponse('expiresIn', {}, 200));
+    expect(withStatus).to.deep.include({
+      kind: 'bad-response',
+      code: 'BAD_RESPONSE',
+      key: 'badResponse.expiresIn',
+      status: 200,
+      transient: false,
+    });
+    expect(withStatus.message).to.match(/^token response .*expires_in/);
+    expect(errors.badResponse('tooLarge', { max: 5 }).status).to.equal(undefined);
+    expect(errors.badResponse('tooLarge', { max: 5 }).params).to.deep.equal({
+      code: 'BAD_RESPONSE',
+      max: 5,
+    });
+  });
+
+  it('says a stopped object was redeployed unless told otherwise', () => {
+    expect(errors.closed().message).to.equal('authentication object was stopped (redeployed)');
+    expect(errors.closed('cancelled').message).to.equal('cancelled');
+    expect(errors.closed()).to.include({ code: 'CLOSED', kind: 'closed', transient: false });
+  });
+
+  it('keeps an OAuth error, its description and uri, and names it', () => {
+    const e = new OAuthResponseError('invalid_grant', 'Bad password', 'https://x/e', 400, {
+      retryAfterMs: 5,
+    });
+    expect(e.name).to.equal('OAuthResponseError');
+    expect(e.message).to.equal('token endpoint refused the request: invalid_grant (Bad password)');
+    expect(e).to.include({
+      error: 'invalid_grant',
+      error_description: 'Bad password',
+      error_uri: 'https://x/e',
+      status: 400,
+      retryAfterMs: 5,
+      kind: 'oauth',
+      transient: false,
+    });
+    expect(e.params).to.deep.equal({ code: 'invalid_grant', description: 'Bad password' });
+    const bare = new OAuthResponseError('invalid_client', undefined, undefined, 401);
+    expect(bare.message).to.equal('token endpoint refused the request: invalid_client');
+    expect(bare.params).to.deep.equal({ code: 'invalid_client', description: '' });
+    expect(bare.error_description).to.equal(undefined);
+    expect(bare.error_uri).to.equal(undefined);
+  });
+
+  it('names the field of a configuration error in its key and parameters', () => {
+    const e = new ConfigError('cooldown', 'number', 'cooldown must be a number', { min: 0 });
+    expect(e.name).to.equal('ConfigError');
+    expect(e).to.include({
+      field: 'cooldown',
+      reason: 'number',
+      code: 'CONFIG_INVALID',
+      kind: 'config',
+      key: 'config.number',
+    });
+    expect(e.params).to.deep.equal({ code: 'CONFIG_INVALID', min: 0, name: 'cooldown' });
+  });
+
+  it('advises on redirects only for 3xx statuses, and on OAuth codes only by their exact name', () => {
+    const http = (status: number) => adviceFor(errors.http(status, '', { transient: false }))?.key;
+    expect(http(300)).to.equal('HTTP_3xx');
+    expect(http(399)).to.equal('HTTP_3xx');
+    expect(http(299)).to.equal(undefined);
+    expect(http(400)).to.equal(undefined);
+    expect(http(404)).to.equal('HTTP_404');
+    const oauth = (code: string) => adviceFor(new OAuthResponseError(code, '', '', 400))?.key;
+    expect(oauth('invalid_grant')).to.equal('invalid_grant');
+    expect(oauth('constructor')).to.equal(undefined);
+    expect(oauth('CONFIG_INVALID')).to.equal(undefined);
+    expect(oauth('xinvalid_grant')).to.equal(undefined);
+    expect(adviceFor(errors.closed())).to.equal(undefined);
+    expect(adviceFor(errors.badResponse('tooLarge'))).to.equal(undefined);
+  });
+});
