@@ -26,15 +26,17 @@ const pem = (type: 'rsa' | 'ec', opt: object): string => {
   return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 };
 
+const GRANTS = 'password, client_credentials, urn:ietf:params:oauth:grant-type:jwt-bearer';
+
 describe('configuration error messages', () => {
   it('names the choices of an unknown option, never the value', () => {
     expect(problem({ ...base, grantType: 'implicit' })).to.deep.equal({
       field: 'grantType',
       reason: 'option',
-      message: 'grantType must be one of password, client_credentials',
+      message: `grantType must be one of ${GRANTS}`,
       params: {
         code: 'CONFIG_INVALID',
-        options: 'password, client_credentials',
+        options: GRANTS,
         name: 'grantType',
       },
     });
