@@ -1,5 +1,5 @@
 // Takes the README's pictures of the demo: docs/demo-flow.png (the editor) and
-// docs/expiry-dashboard.png (the expiry dashboard, example 06, at /dashboard).
+// docs/expiry-dashboard.png (the expiry dashboard, example 10, at /dashboard).
 // Starts the demo (scripts/start.js) in a temporary user folder on free ports,
 // runs the example flows, and photographs them with Debian's chromium
 // (apt-get install chromium) driven by playwright-core.

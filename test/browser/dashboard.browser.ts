@@ -1,5 +1,5 @@
 /**
- * Example 06, the expiry dashboard, as the people who renew secrets see it: a real
+ * Example 10, the expiry dashboard, as the people who renew secrets see it: a real
  * Node-RED with the packed package and FlowFuse Dashboard 2.0 (installed at test time,
  * as the palette manager would), the page at /dashboard in Debian's chromium.
  * Screenshots land in test-output/dashboard-shots/.
@@ -49,7 +49,7 @@ function object(id: string, days: number): FlowNode {
   };
 }
 
-describe('the expiry dashboard (example 06) in Dashboard 2.0', function () {
+describe('the expiry dashboard (example 10) in Dashboard 2.0', function () {
   this.timeout(180_000);
   let nr: NodeRed;
   let browser: Browser;

@@ -242,7 +242,7 @@ describe('npm start: the demo', function () {
   const ex2 = example('02');
   const ex3 = example('03');
   const ex4 = example('04');
-  const ex6 = example('06');
+  const ex10 = example('10');
   const mailFlow = mailOAuthFlow();
   let userDir: string;
   let ports: {
@@ -304,7 +304,7 @@ describe('npm start: the demo', function () {
     // Every node of every example is deployed, pointing at the demo servers' ports.
     const flows = await json<FlowNode[]>(`${nodeRed}/flows`);
     const ids = flows.map((n) => n.id);
-    for (const n of [...ex1, ...ex2, ...ex3, ...ex6, ...mailFlow]) expect(ids).to.include(n.id);
+    for (const n of [...ex1, ...ex2, ...ex3, ...ex10, ...mailFlow]) expect(ids).to.include(n.id);
     const objects = flows.filter((n) => n.type === 'auth-object');
     expect(objects.map((n) => n.tokenUrl)).to.deep.equal(
       Array(3).fill(`${authUrl}/token`),
@@ -329,7 +329,7 @@ describe('npm start: the demo', function () {
       exampleObjects.map((o) => o.id),
     );
     expect(checks.get(ofType(mailFlow, 'auth-expiry-check').id)).to.deep.equal([mailObject.id]);
-    expect(checks.get(ofType(ex6, 'auth-expiry-check').id)).to.deep.equal(
+    expect(checks.get(ofType(ex10, 'auth-expiry-check').id)).to.deep.equal(
       exampleObjects.map((o) => o.id),
     );
     expect(checks.size).to.equal(3);
