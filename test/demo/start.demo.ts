@@ -180,12 +180,38 @@ function processesMarked(mark: string): number[] {
   return pids;
 }
 
-function portFree(port: number): Promise<boolean> {
+function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.createServer();
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** Whether any process listens on `port` (state 0A in /proc/net/tcp and tcp6). */
+function listened(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ['/proc/net/tcp', '/proc/net/tcp6'].some((f) => {
+    const rows = fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').slice(1) : [];
+    return rows.some((r) => {
+      const [, local, , state] = r.trim().split(/\s+/);
+      return state === '0A' && local !== undefined && local.endsWith(hex);
+    });
+  });
+}
+
+/**
+ * Whether the demo left `port` free: nothing listens on it. A port the machine's other
+ * connections happen to use as their local port (the demo's ports are from the ephemeral
+ * range) is not the demo's leftover, so a failed listen counts only with a listener.
+ */
+async function portFree(port: number): Promise<boolean> {
+  for (let i = 0; i < 25; i++) {
+    if (await canListen(port)) return true;
+    if (!listened(port)) return true;
+    await sleep(200);
+  }
+  return false;
 }
 
 /** The exit of `demo`'s top process, or undefined if it still runs after `ms`. */
