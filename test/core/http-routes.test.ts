@@ -4,6 +4,7 @@
  * trust, compressed and oversized bodies.
  */
 import { expect } from 'chai';
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
@@ -139,6 +140,19 @@ describe('transport routes', () => {
       expect((await send(t, `http://127.0.0.1:${srv.port}/token`)).status).to.equal(200);
     }
     expect(srv.connections()).to.equal(1);
+  });
+
+  it('leaves no listener on the long-lived abort signal after its requests, whatever their outcome', async () => {
+    const srv = await server((req, res) => {
+      if (req.url === '/slow') return;
+      res.end('{}');
+    });
+    const t = transport();
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 3; i++)
+      await t.send(request(`http://127.0.0.1:${srv.port}/token`), 3000, signal);
+    await t.send(request(`http://127.0.0.1:${srv.port}/slow`), 50, signal).catch(() => undefined);
+    expect(getEventListeners(signal, 'abort')).to.have.length(0);
   });
 
   it('closes its kept-alive connections when the transport is closed', async () => {
