@@ -142,4 +142,14 @@ describe('test budgets', () => {
     if (old.ok) old.release();
     expect(l.reserve([b]).ok).to.equal(false);
   });
+  it('forgets buckets exactly one window old, and a release after that is harmless', () => {
+    const l = limiter();
+    const first = l.reserve([budget('refused', 1, 1000)]);
+    for (let i = 0; i < 1001; i++) l.reserve([{ ...budget('endpoint', 1, 1000), key: `k${i}` }]);
+    now += 1000;
+    expect(l.reserve([budget('user', 1, 1000)]).ok).to.equal(true);
+    expect(l.size).to.equal(1);
+    expect(() => first.ok && first.release()).to.not.throw();
+    expect(l.reserve([budget('user', 1, 1000)]).ok).to.equal(false);
+  });
 });
