@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import { validateSettings, type RawSettings } from '../../nodes/core/config';
 import { AuthError, errors } from '../../nodes/core/errors';
@@ -828,6 +829,7 @@ describe('token manager: what it keeps and what it hides', () => {
     for (const m of managers) m.close();
     managers = [];
   });
+  const make = (m: TokenManager) => (managers.push(m), m);
   const run = async <T>(clock: FakeClock, p: Promise<T>) => {
     let done = false;
     const out = p.finally(() => (done = true));
@@ -926,5 +928,57 @@ describe('token manager: what it keeps and what it hides', () => {
     await clock.advance(60_000);
     expect(s.requests).to.have.length(1);
     expect(clock.pending()).to.equal(0);
+  });
+  it('redacts the signed client assertion a server echoes in its error', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const sent: string[] = [];
+    const s = scripted([
+      (req) => {
+        const a = new URLSearchParams(req.body).get('client_assertion') ?? '';
+        sent.push(a);
+        return fail(400, { error: 'invalid_client', error_description: `rejected ${a} here` });
+      },
+    ]);
+    const m = make(
+      new TokenManager({
+        settings: validateSettings(
+          {
+            grantType: 'client_credentials',
+            tokenUrl: 'http://127.0.0.1/token',
+            clientAuth: 'private_key_jwt',
+            assertionAlg: 'ES256',
+          },
+          {
+            clientId: 'c',
+            privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+          },
+        ),
+        transport: s.transport,
+      }),
+    );
+    const e = (await m.getToken().catch((x: AuthError) => x)) as AuthError;
+    expect(sent).to.have.length(1);
+    expect(sent[0]).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(e.message).to.not.contain(sent[0]);
+    expect(e.message).to.contain('rejected [redacted] here');
+  });
+
+  it('with a cool-down of 0, pauses nothing after a permanent error: the next call asks again', async () => {
+    const s = scripted([fail(400, { error: 'invalid_grant' }), ok({ access_token: 'A' })]);
+    const states: ManagerState[] = [];
+    const m = make(
+      new TokenManager({
+        settings: settings({ cooldown: 0 }),
+        transport: s.transport,
+        clock: { now: () => 1_000_000 },
+        onState: (st) => states.push(st),
+      }),
+    );
+    expect(await m.getToken().catch((x: AuthError) => x)).to.include({ code: 'invalid_grant' });
+    const last = states.at(-1);
+    expect(last?.state).to.equal('error');
+    expect(last).to.not.have.property('pausedUntil');
+    expect((await m.getToken()).access_token).to.equal('A');
+    expect(s.requests).to.have.length(2);
   });
 });
