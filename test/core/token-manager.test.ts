@@ -981,4 +981,40 @@ describe('token manager: what it keeps and what it hides', () => {
     expect((await m.getToken()).access_token).to.equal('A');
     expect(s.requests).to.have.length(2);
   });
+  it('a message at the refresh time starts the background refresh; after it fails, the next one no sooner than the retry time', async () => {
+    let now = 1_000_000;
+    const s = scripted([ok({ access_token: 'A', expires_in: 3600 }), fail(503)], 1);
+    const states: ManagerState[] = [];
+    const m = make(
+      new TokenManager({
+        settings: settings({ refreshBefore: 60 }),
+        transport: s.transport,
+        clock: { now: () => now },
+        onState: (st) => states.push(st),
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      }),
+    );
+    await m.getToken();
+    const settled = async () => {
+      for (let i = 0; i < 100 && states.at(-1)?.state !== 'error'; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(states.at(-1)?.state).to.equal('error');
+    };
+    const refreshAt = 1_000_000 + 3_600_000 - 60_000;
+    now = refreshAt - 1;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(1);
+    now = refreshAt;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(2);
+    await settled();
+    // Usable 55 s more: try again after half of that, not with every message.
+    now = refreshAt + 27_499;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(2);
+    now = refreshAt + 27_500;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(3);
+  });
 });
