@@ -155,6 +155,31 @@ describe('transport routes', () => {
     expect(getEventListeners(signal, 'abort')).to.have.length(0);
   });
 
+  it('opens at most 4 connections to a server at once; further requests wait for one', async () => {
+    const held: http.ServerResponse[] = [];
+    const srv = await server((_req, res) => {
+      held.push(res);
+    });
+    const t = transport();
+    const all = Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.send(request(`http://127.0.0.1:${srv.port}/token`), 5000, new AbortController().signal),
+      ),
+    );
+    await until(() => held.length === 4, 'four requests arriving');
+    // Time for a fifth connection, were one allowed, to arrive (not a timing assertion).
+    await new Promise((r) => setTimeout(r, 100));
+    expect(srv.connections()).to.equal(4);
+    for (let i = 0; i < 20 && held.length > 0; i++) {
+      for (const res of held.splice(0)) res.end('{}');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await within(all, 5000, 'six answers')).map((r) => r.status)).to.deep.equal(
+      Array(6).fill(200),
+    );
+    expect(srv.connections()).to.equal(4);
+  });
+
   it('closes its kept-alive connections when the transport is closed', async () => {
     const srv = await server();
     const t = createTransport();
