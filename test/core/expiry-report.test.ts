@@ -252,6 +252,21 @@ describe('expiry report', () => {
     expect(expired!.topic).to.equal('[expired] Object a: password and myToken expired on then');
     expect(expired!.payload).to.contain('2 days ago');
   });
+  it('words the whole reminder: one day in the singular, the issuer of a discovered endpoint, no note line without a note', () => {
+    const t = english();
+    const o = { ...obj('d', [{ expiresAt: iso(NOW - DAY), appliesTo: [] }]) };
+    o.server = { issuer: 'https://id.example' };
+    const [f] = runCheck([o], NOW, opts).findings;
+    const m = composeReminder(f!, t, () => 'yesterday');
+    expect(m.topic).to.equal('[expired] Object d: a secret expired on yesterday');
+    const lines = m.payload.split('\n');
+    expect(lines[0]).to.match(/ expired on yesterday, 1 day ago\. /);
+    expect(lines.filter((l) => l.startsWith('Note:'))).to.deep.equal([]);
+    expect(lines.slice(-2)).to.deep.equal([
+      'Issuer (the token URL is discovered from it): https://id.example',
+      'Sent by the expiry check node of Node-RED.',
+    ]);
+  });
 });
 
 describe('expiry overview for a dashboard', () => {
