@@ -155,6 +155,30 @@ describe('transport routes', () => {
     expect(getEventListeners(signal, 'abort')).to.have.length(0);
   });
 
+  it('leaves no timer behind once a request has its answer', async () => {
+    const srv = await server();
+    const t = transport();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    await t.send(
+      request(`http://127.0.0.1:${srv.port}/token`),
+      60_000,
+      new AbortController().signal,
+    );
+    expect(timers()).to.equal(before);
+  });
+
+  it('reports a refused connection as ECONNREFUSED, transient, not as a timeout', async () => {
+    const srv = await server();
+    const url = `http://127.0.0.1:${srv.port}/token`;
+    await srv.close();
+    const err = await send(transport(), url).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.include({ code: 'ECONNREFUSED', transient: true });
+  });
+
   it('opens at most 4 connections to a server at once; further requests wait for one', async () => {
     const held: http.ServerResponse[] = [];
     const srv = await server((_req, res) => {
@@ -229,6 +253,16 @@ describe('transport routes', () => {
       expect((await send(t, `http://auth.invalid:${srv.port}/token`)).status).to.equal(200);
     }
     expect(p.tunnels).to.deep.equal([`auth.invalid:${srv.port}`]);
+  });
+
+  it('closes its proxy tunnels when the transport is closed', async () => {
+    const srv = await server();
+    const p = await proxyTo(srv.port);
+    const t = createTransport({ proxy: { url: p.url, noProxy: [] } });
+    await send(t, `http://auth.invalid:${srv.port}/token`);
+    expect(srv.closedConnections()).to.equal(0);
+    t.close();
+    await until(() => srv.closedConnections() === 1, 'the tunnel closing');
   });
 
   for (const noProxy of [

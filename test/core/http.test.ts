@@ -108,7 +108,7 @@ describe('transport', () => {
       await new Promise((r) => setTimeout(r, 50));
       ac.abort();
       const err = await within(p, 5000, 'a cancelled attempt');
-      expect(err).to.include({ code: 'CLOSED' });
+      expect(err).to.include({ code: 'CLOSED', message: 'token request cancelled' });
     } finally {
       await srv.close();
     }
