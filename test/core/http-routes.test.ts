@@ -156,15 +156,18 @@ describe('transport routes', () => {
   });
 
   it('leaves no timer behind once a request has its answer', async () => {
-    const srv = await server();
+    const s = http.createServer((_req, res) => res.end('{}'));
+    // No idle timer on the server's side of the kept-alive connection either.
+    s.keepAliveTimeout = 0;
+    const srv = await listen(s);
+    cleanup.push(() => srv.close());
     const t = transport();
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const url = `http://127.0.0.1:${srv.port}/token`;
+    // A first request sets up the connection; the second must add no timer to that state.
+    await t.send(request(url), 60_000, new AbortController().signal);
     const before = timers();
-    await t.send(
-      request(`http://127.0.0.1:${srv.port}/token`),
-      60_000,
-      new AbortController().signal,
-    );
+    await t.send(request(url), 60_000, new AbortController().signal);
     expect(timers()).to.equal(before);
   });
 
