@@ -125,6 +125,27 @@ describe('expiry report', () => {
     expect(at(NOW - 1000).due).to.have.length(1);
   });
 
+  it('forgets the reminder of an item that is ok again, so its next warning is sent', () => {
+    const entry = [obj('a', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['password'] }])];
+    const warned = selectDue(runCheck(entry, NOW, opts).findings, {}, NOW, DAY);
+    expect(warned.due).to.have.length(1);
+    // Warnings from 10 days ahead only: the item is ok now, and its record goes.
+    const okNow = selectDue(
+      runCheck(entry, NOW + 1000, { ...opts, warnDays: 10 }).findings,
+      warned.memory,
+      NOW + 1000,
+      DAY,
+    );
+    expect(okNow).to.deep.equal({ due: [], memory: {} });
+    const again = selectDue(
+      runCheck(entry, NOW + 2000, opts).findings,
+      okNow.memory,
+      NOW + 2000,
+      DAY,
+    );
+    expect(again.due).to.have.length(1);
+  });
+
   it('keys an item by object, parameters and date, numbering exact duplicates', () => {
     const at = iso(NOW + 3 * DAY);
     const r = runCheck(
