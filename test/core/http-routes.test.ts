@@ -294,7 +294,14 @@ describe('transport routes', () => {
     expect(p.tunnels).to.deep.equal([]);
   });
 
-  for (const noProxy of [[], ['27.0.0.1'], ['', ' ', '*'], ['.1.127.0.0.1'], ['127.0.0.10']]) {
+  for (const noProxy of [
+    [],
+    ['27.0.0.1'],
+    ['', ' ', '*'],
+    ['.1.127.0.0.1'],
+    ['127.0.0.10'],
+    ['127.0.0.1*'],
+  ]) {
     it(`uses the proxy for 127.0.0.1 when noProxy is ${JSON.stringify(noProxy)}`, async () => {
       const srv = await server();
       const p = await proxyTo(srv.port);
