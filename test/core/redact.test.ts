@@ -122,4 +122,10 @@ describe('redaction of server text', () => {
     expect(cleanText(`${text}y`, 300)).to.equal(`${'x'.repeat(299)}…`);
     expect(cleanText('abc', 0)).to.equal('…');
   });
+  it('removes the Basic credentials of a secret sent without an id', () => {
+    const redact = createRedactor({ secrets: ['s3cret'], pairs: [[undefined, 's3cret']] });
+    expect(redact(`Basic ${Buffer.from(':s3cret').toString('base64')}`)).to.equal(
+      'Basic [redacted]',
+    );
+  });
 });
