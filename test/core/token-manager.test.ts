@@ -1017,4 +1017,54 @@ describe('token manager: what it keeps and what it hides', () => {
     expect(m.current()?.access_token).to.equal('A');
     expect(s.requests).to.have.length(3);
   });
+  it('redacts the Basic credentials a server echoes from the header it was sent', async () => {
+    const s = scripted([
+      (req) =>
+        fail(400, {
+          error: 'invalid_client',
+          error_description: `got ${String(req.headers.authorization ?? req.headers.Authorization)}`,
+        }),
+    ]);
+    const m = make(
+      new TokenManager({
+        settings: validateSettings(
+          {
+            grantType: 'client_credentials',
+            tokenUrl: 'http://127.0.0.1/token',
+            clientAuth: 'client_secret_basic',
+          },
+          { clientId: 'client-9', clientSecret: 'secret-basic-9' },
+        ),
+        transport: s.transport,
+      }),
+    );
+    const e = (await m.getToken().catch((x: AuthError) => x)) as AuthError;
+    expect(e.message, e.message).to.contain('got Basic [redacted]');
+  });
+
+  it('sends nothing and rejects with CLOSED when closed while it signs the client assertion', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const s = scripted([ok({ access_token: 'A' })]);
+    const m = make(
+      new TokenManager({
+        settings: validateSettings(
+          {
+            grantType: 'client_credentials',
+            tokenUrl: 'http://127.0.0.1/token',
+            clientAuth: 'private_key_jwt',
+            assertionAlg: 'ES256',
+          },
+          {
+            clientId: 'c',
+            privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+          },
+        ),
+        transport: s.transport,
+      }),
+    );
+    const p = m.getToken().catch((x: AuthError) => x);
+    m.close();
+    expect(await p).to.include({ code: 'CLOSED' });
+    expect(s.requests).to.have.length(0);
+  });
 });
