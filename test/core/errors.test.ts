@@ -171,4 +171,18 @@ describe('errors', () => {
       message: 'could not sign the client assertion',
     });
   });
+  it('says where an API key should go when msg.url is no URL, and advises how to set it', () => {
+    const e = errors.noUrl('api_key');
+    expect({ code: e.code, kind: e.kind, key: e.key, transient: e.transient }).to.deep.equal({
+      code: 'NO_URL',
+      kind: 'message',
+      key: 'noUrl',
+      transient: false,
+    });
+    expect(e.params).to.include({ name: 'api_key' });
+    expect(e.message).to.equal(
+      'the API key goes in the query parameter "api_key" of msg.url, and msg.url is not an absolute http(s) URL',
+    );
+    expect(adviceFor(e)?.key).to.equal('NO_URL');
+  });
 });
