@@ -122,7 +122,67 @@ describe('errors', () => {
     expect(oauth('constructor')).to.equal(undefined);
     expect(oauth('CONFIG_INVALID')).to.equal(undefined);
     expect(oauth('xinvalid_grant')).to.equal(undefined);
+    expect(oauth('HTTP_3xx')).to.equal(undefined);
     expect(adviceFor(errors.closed())).to.equal(undefined);
     expect(adviceFor(errors.badResponse('tooLarge'))).to.equal(undefined);
+  });
+  it('says in words what failed, with the code, and which failures are worth retrying', () => {
+    const d = (e: AuthError) => ({ code: e.code, transient: e.transient, message: e.message });
+    expect(d(errors.tls('CERT_HAS_EXPIRED'))).to.deep.equal({
+      code: 'CERT_HAS_EXPIRED',
+      transient: false,
+      message: 'TLS connection to the token endpoint failed (CERT_HAS_EXPIRED)',
+    });
+    expect(d(errors.network('ECONNREFUSED'))).to.deep.equal({
+      code: 'ECONNREFUSED',
+      transient: true,
+      message: 'could not reach the token endpoint (ECONNREFUSED)',
+    });
+    expect(d(errors.reset())).to.deep.equal({
+      code: 'ECONNRESET',
+      transient: true,
+      message: 'connection to the token endpoint broke mid-response',
+    });
+    expect({ ...d(errors.timeout(2500)), params: errors.timeout(2500).params }).to.deep.equal({
+      code: 'ETIMEDOUT',
+      transient: true,
+      message: 'token endpoint did not answer within 2.5 s',
+      params: { code: 'ETIMEDOUT', seconds: 2.5 },
+    });
+    const unreachable = errors.discovery('unreachable', { code: 'ECONNREFUSED' }, true);
+    expect({ ...d(unreachable), key: unreachable.key }).to.deep.equal({
+      code: 'DISCOVERY_FAILED',
+      transient: true,
+      message: 'OpenID discovery failed: the issuer could not be reached (ECONNREFUSED)',
+      key: 'discovery.unreachable',
+    });
+    expect(errors.discovery('noIssuer').transient).to.equal(false);
+    const cert = errors.clientCertExpired(Date.UTC(2026, 0, 2));
+    expect({ ...d(cert), params: cert.params }).to.deep.equal({
+      code: 'CLIENT_CERT_EXPIRED',
+      transient: false,
+      message:
+        'the client certificate of the TLS configuration expired on 2026-01-02T00:00:00.000Z',
+      params: { code: 'CLIENT_CERT_EXPIRED', date: '2026-01-02T00:00:00.000Z' },
+    });
+    expect(d(errors.assertionFailed())).to.deep.equal({
+      code: 'ASSERTION_FAILED',
+      transient: false,
+      message: 'could not sign the client assertion',
+    });
+  });
+  it('says where an API key should go when msg.url is no URL, and advises how to set it', () => {
+    const e = errors.noUrl('api_key');
+    expect({ code: e.code, kind: e.kind, key: e.key, transient: e.transient }).to.deep.equal({
+      code: 'NO_URL',
+      kind: 'message',
+      key: 'noUrl',
+      transient: false,
+    });
+    expect(e.params).to.include({ name: 'api_key' });
+    expect(e.message).to.equal(
+      'the API key goes in the query parameter "api_key" of msg.url, and msg.url is not an absolute http(s) URL',
+    );
+    expect(adviceFor(e)?.key).to.equal('NO_URL');
   });
 });

@@ -125,6 +125,27 @@ describe('expiry report', () => {
     expect(at(NOW - 1000).due).to.have.length(1);
   });
 
+  it('forgets the reminder of an item that is ok again, so its next warning is sent', () => {
+    const entry = [obj('a', [{ expiresAt: iso(NOW + 20 * DAY), appliesTo: ['password'] }])];
+    const warned = selectDue(runCheck(entry, NOW, opts).findings, {}, NOW, DAY);
+    expect(warned.due).to.have.length(1);
+    // Warnings from 10 days ahead only: the item is ok now, and its record goes.
+    const okNow = selectDue(
+      runCheck(entry, NOW + 1000, { ...opts, warnDays: 10 }).findings,
+      warned.memory,
+      NOW + 1000,
+      DAY,
+    );
+    expect(okNow).to.deep.equal({ due: [], memory: {} });
+    const again = selectDue(
+      runCheck(entry, NOW + 2000, opts).findings,
+      okNow.memory,
+      NOW + 2000,
+      DAY,
+    );
+    expect(again.due).to.have.length(1);
+  });
+
   it('keys an item by object, parameters and date, numbering exact duplicates', () => {
     const at = iso(NOW + 3 * DAY);
     const r = runCheck(
@@ -251,6 +272,21 @@ describe('expiry report', () => {
     expect(critical!.payload).to.not.contain('client_credentials @');
     expect(expired!.topic).to.equal('[expired] Object a: password and myToken expired on then');
     expect(expired!.payload).to.contain('2 days ago');
+  });
+  it('words the whole reminder: one day in the singular, the issuer of a discovered endpoint, no note line without a note', () => {
+    const t = english();
+    const o = { ...obj('d', [{ expiresAt: iso(NOW - DAY), appliesTo: [] }]) };
+    o.server = { issuer: 'https://id.example' };
+    const [f] = runCheck([o], NOW, opts).findings;
+    const m = composeReminder(f!, t, () => 'yesterday');
+    expect(m.topic).to.equal('[expired] Object d: a secret expired on yesterday');
+    const lines = m.payload.split('\n');
+    expect(lines[0]).to.match(/ expired on yesterday, 1 day ago\. /);
+    expect(lines.filter((l) => l.startsWith('Note:'))).to.deep.equal([]);
+    expect(lines.slice(-2)).to.deep.equal([
+      'Issuer (the token URL is discovered from it): https://id.example',
+      'Sent by the expiry check node of Node-RED.',
+    ]);
   });
 });
 

@@ -108,7 +108,7 @@ describe('transport', () => {
       await new Promise((r) => setTimeout(r, 50));
       ac.abort();
       const err = await within(p, 5000, 'a cancelled attempt');
-      expect(err).to.include({ code: 'CLOSED' });
+      expect(err).to.include({ code: 'CLOSED', message: 'token request cancelled' });
     } finally {
       await srv.close();
     }
@@ -196,6 +196,17 @@ describe('transport', () => {
     }
     // Not a TLS code merely because it contains the letters.
     expect(c({ code: 'XEPROTO' })).to.deep.equal({ code: 'XEPROTO', transient: true });
+    for (const code of ['XERR_TLS_X', 'XERR_SSL_X', 'EPROTO_X']) {
+      expect(c({ code }), code).to.deep.equal({ code, transient: true });
+    }
+    // Only a whole identifier of 2 to 40 characters is repeated.
+    for (const code of ['lower ECONNX', 'ECONNX lower', `E${'X'.repeat(40)}`]) {
+      expect(c({ code }), code).to.deep.equal({ code: 'ENETWORK', transient: true });
+    }
+    expect(c({ code: `E${'X'.repeat(39)}` })).to.deep.equal({
+      code: `E${'X'.repeat(39)}`,
+      transient: true,
+    });
     expect(c({ message: 'maxContentLength size of 1048576 exceeded' })).to.deep.equal({
       code: 'BAD_RESPONSE',
       transient: false,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { cleanText, createRedactor } from '../../nodes/core/redact';
+import { cleanOnly, cleanText, createRedactor } from '../../nodes/core/redact';
 import { encodings } from '../helpers/secret-forms';
 
 const secretArb = fc.string({ unit: 'binary', minLength: 1, maxLength: 12 });
@@ -76,5 +76,56 @@ describe('redaction of server text', () => {
   it('leaves text without secrets as it was, apart from control characters', () => {
     const redact = createRedactor({ secrets: ['hunter22'] });
     expect(redact('invalid_grant: bad user name')).to.equal('invalid_grant: bad user name');
+  });
+  // Each echo below is matched by exactly one of the forms the redactor derives.
+  for (const [what, secret, echo] of [
+    [
+      'every byte percent-encoded but the unreserved ones, a byte below 0x10 included',
+      '\t*a',
+      '%09%2Aa',
+    ],
+    ['encodeURIComponent-encoded, with a lone surrogate sent as U+FFFD', '\ud800!', '%EF%BF%BD!'],
+    ['form-encoded with spaces written as %20', 'a b*!', 'a%20b*%21'],
+    ['in JSON with escaped slashes', 'x/y', 'x\\/y'],
+    ['in ASCII-only JSON with escaped slashes', 'é/x', '\\u00e9\\/x'],
+    ['in base64url with its padding kept', '!!>a', 'ISE-YQ=='],
+    ['in base64 with its padding', '!!>a', 'ISE+YQ=='],
+  ] as const) {
+    it(`removes the whole of a secret echoed ${what}`, () => {
+      const redact = createRedactor({ secrets: [secret] });
+      expect(redact(`sent ${echo} here`)).to.equal('sent [redacted] here');
+    });
+  }
+
+  it('removes the Basic credentials of an id and secret each encoded with encodeURIComponent', () => {
+    const redact = createRedactor({ secrets: ['s!'], pairs: [['my client', 's!']] });
+    const echo = Buffer.from('my%20client:s!').toString('base64');
+    expect(redact(`Basic ${echo}`)).to.equal('Basic [redacted]');
+  });
+
+  it('only cleans when it knows no secret', () => {
+    const text = 'invalid_grant: user "bob" unknown';
+    expect(cleanOnly(text)).to.equal(text);
+    expect(createRedactor({ secrets: [undefined, ''], pairs: [['id', undefined]] })(text)).to.equal(
+      text,
+    );
+  });
+
+  it('removes secrets without a marker when every marker holds one of them', () => {
+    const redact = createRedactor({ secrets: ['e', '*', '#', '~', '_'] });
+    expect(redact('a*b#c~d_f')).to.equal('abcdf');
+  });
+
+  it('keeps text of exactly the bound whole, and shows only the ellipsis for a bound of 0', () => {
+    const text = 'x'.repeat(300);
+    expect(cleanText(text, 300)).to.equal(text);
+    expect(cleanText(`${text}y`, 300)).to.equal(`${'x'.repeat(299)}…`);
+    expect(cleanText('abc', 0)).to.equal('…');
+  });
+  it('removes the Basic credentials of a secret sent without an id', () => {
+    const redact = createRedactor({ secrets: ['s3cret'], pairs: [[undefined, 's3cret']] });
+    expect(redact(`Basic ${Buffer.from(':s3cret').toString('base64')}`)).to.equal(
+      'Basic [redacted]',
+    );
   });
 });

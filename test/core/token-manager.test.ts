@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import { validateSettings, type RawSettings } from '../../nodes/core/config';
 import { AuthError, errors } from '../../nodes/core/errors';
@@ -828,6 +829,7 @@ describe('token manager: what it keeps and what it hides', () => {
     for (const m of managers) m.close();
     managers = [];
   });
+  const make = (m: TokenManager) => (managers.push(m), m);
   const run = async <T>(clock: FakeClock, p: Promise<T>) => {
     let done = false;
     const out = p.finally(() => (done = true));
@@ -926,5 +928,143 @@ describe('token manager: what it keeps and what it hides', () => {
     await clock.advance(60_000);
     expect(s.requests).to.have.length(1);
     expect(clock.pending()).to.equal(0);
+  });
+  it('redacts the signed client assertion a server echoes in its error', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const sent: string[] = [];
+    const s = scripted([
+      (req) => {
+        const a = new URLSearchParams(req.body).get('client_assertion') ?? '';
+        sent.push(a);
+        return fail(400, { error: 'invalid_client', error_description: `rejected ${a} here` });
+      },
+    ]);
+    const m = make(
+      new TokenManager({
+        settings: validateSettings(
+          {
+            grantType: 'client_credentials',
+            tokenUrl: 'http://127.0.0.1/token',
+            clientAuth: 'private_key_jwt',
+            assertionAlg: 'ES256',
+          },
+          {
+            clientId: 'c',
+            privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+          },
+        ),
+        transport: s.transport,
+      }),
+    );
+    const e = (await m.getToken().catch((x: AuthError) => x)) as AuthError;
+    expect(sent).to.have.length(1);
+    expect(sent[0]).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(e.message).to.not.contain(sent[0]);
+    expect(e.message).to.contain('rejected [redacted] here');
+  });
+
+  it('with a cool-down of 0, pauses nothing after a permanent error: the next call asks again', async () => {
+    const s = scripted([fail(400, { error: 'invalid_grant' }), ok({ access_token: 'A' })]);
+    const states: ManagerState[] = [];
+    const m = make(
+      new TokenManager({
+        settings: settings({ cooldown: 0 }),
+        transport: s.transport,
+        clock: { now: () => 1_000_000 },
+        onState: (st) => states.push(st),
+      }),
+    );
+    expect(await m.getToken().catch((x: AuthError) => x)).to.include({ code: 'invalid_grant' });
+    const last = states.at(-1);
+    expect(last?.state).to.equal('error');
+    expect(last).to.not.have.property('pausedUntil');
+    expect((await m.getToken()).access_token).to.equal('A');
+    expect(s.requests).to.have.length(2);
+  });
+  it('a message at the refresh time starts the background refresh; after it fails, the next one no sooner than the retry time', async () => {
+    let now = 1_000_000;
+    const s = scripted([ok({ access_token: 'A', expires_in: 3600 }), fail(503)], 1);
+    const states: ManagerState[] = [];
+    const m = make(
+      new TokenManager({
+        settings: settings({ refreshBefore: 60 }),
+        transport: s.transport,
+        clock: { now: () => now },
+        onState: (st) => states.push(st),
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      }),
+    );
+    await m.getToken();
+    const settled = async () => {
+      for (let i = 0; i < 100 && states.at(-1)?.state !== 'error'; i++) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(states.at(-1)?.state).to.equal('error');
+    };
+    const refreshAt = 1_000_000 + 3_600_000 - 60_000;
+    now = refreshAt - 1;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(1);
+    now = refreshAt;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(2);
+    await settled();
+    // Usable 55 s more: try again after half of that, not with every message.
+    now = refreshAt + 27_499;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(2);
+    now = refreshAt + 27_500;
+    expect(m.current()?.access_token).to.equal('A');
+    expect(s.requests).to.have.length(3);
+  });
+  it('redacts the Basic credentials a server echoes from the header it was sent', async () => {
+    const s = scripted([
+      (req) =>
+        fail(400, {
+          error: 'invalid_client',
+          error_description: `got ${String(req.headers.authorization ?? req.headers.Authorization)}`,
+        }),
+    ]);
+    const m = make(
+      new TokenManager({
+        settings: validateSettings(
+          {
+            grantType: 'client_credentials',
+            tokenUrl: 'http://127.0.0.1/token',
+            clientAuth: 'client_secret_basic',
+          },
+          { clientId: 'client-9', clientSecret: 'secret-basic-9' },
+        ),
+        transport: s.transport,
+      }),
+    );
+    const e = (await m.getToken().catch((x: AuthError) => x)) as AuthError;
+    expect(e.message, e.message).to.contain('got Basic [redacted]');
+  });
+
+  it('sends nothing and rejects with CLOSED when closed while it signs the client assertion', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const s = scripted([ok({ access_token: 'A' })]);
+    const m = make(
+      new TokenManager({
+        settings: validateSettings(
+          {
+            grantType: 'client_credentials',
+            tokenUrl: 'http://127.0.0.1/token',
+            clientAuth: 'private_key_jwt',
+            assertionAlg: 'ES256',
+          },
+          {
+            clientId: 'c',
+            privateKey: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+          },
+        ),
+        transport: s.transport,
+      }),
+    );
+    const p = m.getToken().catch((x: AuthError) => x);
+    m.close();
+    expect(await p).to.include({ code: 'CLOSED' });
+    expect(s.requests).to.have.length(0);
   });
 });
