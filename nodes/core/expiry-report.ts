@@ -202,11 +202,16 @@ export function byInstant<T extends { detail: { at: number } }>(list: readonly T
       else hi = mid;
     }
     rank[i] = lo;
-    start[lo + 1]!++;
+    start[lo + 1] = start[lo + 1]! + 1;
   }
-  for (let r = 1; r <= m; r++) start[r]! += start[r - 1]!;
+  for (let r = 1; r <= m; r++) start[r] = start[r]! + start[r - 1]!;
   const out = new Array<T>(n);
-  for (let i = 0; i < n; i++) out[start[rank[i]!]!++] = list[i]!;
+  for (let i = 0; i < n; i++) {
+    const r = rank[i]!;
+    const slot = start[r]!;
+    start[r] = slot + 1;
+    out[slot] = list[i]!;
+  }
   return out;
 }
 
