@@ -279,9 +279,12 @@ describe('expiry report', () => {
     o.server = { issuer: 'https://id.example' };
     const [f] = runCheck([o], NOW, opts).findings;
     const m = composeReminder(f!, t, () => 'yesterday');
-    expect(m.topic).to.equal('[expired] Object d: a secret expired on yesterday');
+    expect(m.topic).to.equal('[expired] Object d: secret expired on yesterday');
     const lines = m.payload.split('\n');
     expect(lines[0]).to.match(/ expired on yesterday, 1 day ago\. /);
+    // A secret without a named parameter reads as one: "The secret of", "a new secret".
+    expect(lines[0]).to.match(/^The secret of the authentication object "Object d"/);
+    expect(m.payload).to.contain('get a new secret from the provider');
     expect(lines.filter((l) => l.startsWith('Note:'))).to.deep.equal([]);
     expect(lines.slice(-2)).to.deep.equal([
       'Issuer (the token URL is discovered from it): https://id.example',
@@ -327,7 +330,7 @@ describe('expiry overview for a dashboard', () => {
       {
         object: 'Object b',
         objectId: 'b',
-        what: 'a secret',
+        what: 'secret',
         date: `local ${iso(NOW + 3 * DAY)}`,
         expiresAt: iso(NOW + 3 * DAY),
         daysLeft: 3,
