@@ -3,7 +3,6 @@
  * from GET auth-objects/expiries (nodes/admin-routes.ts), filtered by the same thresholds
  * the admin list uses.
  */
-import { SEVERITY_COLORS } from '../core/expiry-report';
 import { KNOWN_PARAMETERS, THRESHOLDS } from '../core/rules';
 import { formatUntil } from '../core/time';
 import type { TokenView } from '../core/token-view';
@@ -29,10 +28,10 @@ type Kind = Severity | 'invalid' | 'none';
  * protanopia); the label always says the severity in words too.
  */
 const COLORS: Record<Kind, { edge: string; text: string }> = {
-  expired: { edge: SEVERITY_COLORS.expired, text: '#ffffff' },
-  critical: { edge: SEVERITY_COLORS.critical, text: '#ffffff' },
-  warning: { edge: SEVERITY_COLORS.warning, text: '#212121' },
-  ok: { edge: SEVERITY_COLORS.ok, text: '#212121' },
+  expired: { edge: '#c62828', text: '#ffffff' },
+  critical: { edge: '#6a1b9a', text: '#ffffff' },
+  warning: { edge: '#f9a825', text: '#212121' },
+  ok: { edge: '#009e73', text: '#212121' },
   invalid: { edge: '#37474f', text: '#ffffff' },
   none: { edge: '#9e9e9e', text: '#424242' },
 };
