@@ -138,11 +138,13 @@ export = function (RED: NodeAPI) {
       else msg[property] = value;
     };
 
+    const secondsLeft = (atMs: number) => Math.max(0, Math.floor((atMs - Date.now()) / 1000));
+
     const deliver = (msg: Msg, tok: AccessToken) => {
       setToken(msg, {
         access_token: tok.access_token,
         token_type: tok.token_type,
-        expires_in: Math.max(0, Math.floor((tok.expiresAtMs - Date.now()) / 1000)),
+        expires_in: secondsLeft(tok.expiresAtMs),
         expires_at: tok.expires_at,
         scope: tok.scope,
       });
@@ -169,7 +171,7 @@ export = function (RED: NodeAPI) {
         name: a.name,
         ...(c.expiresAtMs !== undefined
           ? {
-              expires_in: Math.max(0, Math.floor((c.expiresAtMs - Date.now()) / 1000)),
+              expires_in: secondsLeft(c.expiresAtMs),
               expires_at: c.expires_at,
             }
           : {}),
