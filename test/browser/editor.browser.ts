@@ -528,6 +528,8 @@ describe('the editor in a real browser', function () {
       RED.editor.editConfig('', 'auth-object', objectId);
     }, id);
     await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+    // The tray has finished opening: its buttons are there.
+    await page.waitForSelector('#node-config-dialog-ok', { state: 'visible' });
   };
   const deploy = async () => {
     await page.click('#red-ui-header-button-deploy');
@@ -679,14 +681,26 @@ describe('the editor in a real browser', function () {
       await page.fill('#node-config-input-scope', 'read');
       await page.fill('#node-config-input-clientSecret', conf.clientSecret);
       await page.locator('#node-config-input-clientSecret').blur();
+      // The form must be what the test typed before it is sent: the token URL empty, so the
+      // issuer's discovery document names the endpoint.
+      const form = () =>
+        page.evaluate(() => ({
+          tokenUrl: (document.getElementById('node-config-input-tokenUrl') as HTMLInputElement)
+            .value,
+          issuer: (document.getElementById('node-config-input-issuer') as HTMLInputElement).value,
+        }));
+      expect(await form()).to.deep.equal({ tokenUrl: '', issuer: raw.url });
       await page.click('#auth-object-test-button');
       await page.waitForSelector('#auth-object-test-result:not([data-result="pending"])');
       const text = (await page.textContent('#auth-object-test-result')) ?? '';
+      const seen = `${text} | form ${JSON.stringify(await form())} | raw server saw ${JSON.stringify(
+        raw.requests.map((r) => `${r.method} ${r.url}`),
+      )}`;
       expect(await page.getAttribute('#auth-object-test-result', 'data-result')).to.equal(
         'success',
-        text,
+        seen,
       );
-      expect(text).to.contain('the server did not state a scope (requested: read)');
+      expect(text, seen).to.contain('the server did not state a scope (requested: read)');
       expect(text).to.not.contain('scope "read"');
       const warning = page.locator('#auth-object-test-result .auth-object-test-warning');
       expect(await warning.isVisible()).to.equal(true);
