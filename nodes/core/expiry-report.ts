@@ -5,6 +5,7 @@
  * was reported and a translator.
  */
 import { KNOWN_PARAMETERS } from './rules';
+import { SEVERITY_COLORS, SEVERITY_MARKS } from './severity';
 import {
   daysLeft,
   entryDate,
@@ -409,25 +410,7 @@ export interface Overview {
 /** 13 weeks: the next 90 days and a little more, whole weeks from today. */
 export const OVERVIEW_WEEKS = 13;
 
-/**
- * The sidebar's colours (nodes/editor/auth-sidebar.ts): red, purple, amber and bluish
- * green differ in lightness and on the blue-yellow axis, so they stay apart for red-green
- * colour blindness; the status word says the severity anyway.
- */
-export const SEVERITY_COLORS: Readonly<Record<Severity, string>> = {
-  expired: '#c62828',
-  critical: '#6a1b9a',
-  warning: '#f9a825',
-  ok: '#009e73',
-};
-
-/** A shape per severity, so a glance down the column finds the urgent rows without colour. */
-export const SEVERITY_MARKS: Readonly<Record<Severity, string>> = {
-  expired: '✖',
-  critical: '▲',
-  warning: '●',
-  ok: '✓',
-};
+export { SEVERITY_COLORS, SEVERITY_MARKS } from './severity';
 
 /**
  * The findings of a check shaped for a dashboard: flat rows, counts per severity and

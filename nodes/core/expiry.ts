@@ -8,8 +8,9 @@
  * date-only form and an optional offset.
  */
 
-/** How close an expiry is, from harmless to past. */
-export type Severity = 'ok' | 'warning' | 'critical' | 'expired';
+import type { Severity } from './severity';
+
+export type { Severity };
 
 /** One entry of an `auth-object`'s `expiries`, as stored in the flow. */
 export interface ExpiryEntry {

@@ -4,6 +4,7 @@
  * the admin list uses.
  */
 import { KNOWN_PARAMETERS, THRESHOLDS } from '../core/rules';
+import { SEVERITY_COLORS, type Severity } from '../core/severity';
 import { formatUntil } from '../core/time';
 import type { TokenView } from '../core/token-view';
 
@@ -15,7 +16,6 @@ const PLUGIN = 'auth-objects-sidebar';
 const TAB = 'auth-objects';
 const ACTION = 'auth-objects:show-sidebar';
 
-type Severity = 'ok' | 'warning' | 'critical' | 'expired';
 type Filter = 'expired' | 'week' | 'month' | 'all';
 
 /** What a row's label says: a severity, a date that cannot be read, or no date at all. */
@@ -23,15 +23,13 @@ type Kind = Severity | 'invalid' | 'none';
 
 /**
  * The colour of each kind (the row's edge and its label's background) and the label's text
- * colour. Red, purple, amber and bluish green differ in lightness and on the blue-yellow
- * axis as well, so they stay apart for red-green colour blindness (deuteranopia,
- * protanopia); the label always says the severity in words too.
+ * colour; the severities' colours are the dashboard's (core/severity.ts).
  */
 const COLORS: Record<Kind, { edge: string; text: string }> = {
-  expired: { edge: '#c62828', text: '#ffffff' },
-  critical: { edge: '#6a1b9a', text: '#ffffff' },
-  warning: { edge: '#f9a825', text: '#212121' },
-  ok: { edge: '#009e73', text: '#212121' },
+  expired: { edge: SEVERITY_COLORS.expired, text: '#ffffff' },
+  critical: { edge: SEVERITY_COLORS.critical, text: '#ffffff' },
+  warning: { edge: SEVERITY_COLORS.warning, text: '#212121' },
+  ok: { edge: SEVERITY_COLORS.ok, text: '#212121' },
   invalid: { edge: '#37474f', text: '#ffffff' },
   none: { edge: '#9e9e9e', text: '#424242' },
 };
