@@ -100,4 +100,23 @@ describe('expiry wording', () => {
       '1 day',
     ]);
   });
+  it('the cached translator fills a formatted or spaced placeholder as t does, after a first lookup without its value', () => {
+    // Like i18next: a placeholder's name is trimmed, `name, format` formats, a missing value stays.
+    const messages: Record<string, string> = {
+      shout: 'Hello __name, upper__',
+      spaced: 'Hi __ name __',
+    };
+    const t: Translate = (key, params) =>
+      messages[key]!.replace(/__(.+?)__/g, (m, inner: string) => {
+        const [n, format] = inner.split(',').map((x) => x.trim());
+        const v = params[n!];
+        if (v === undefined) return m;
+        return format === 'upper' ? String(v).toUpperCase() : String(v);
+      });
+    const words = cachedTranslator(t);
+    for (const key of ['shout', 'spaced']) {
+      expect(words(key, { other: 'x' })).to.equal(t(key, { other: 'x' }));
+      expect(words(key, { name: 'bob' }), key).to.equal(t(key, { name: 'bob' }));
+    }
+  });
 });
