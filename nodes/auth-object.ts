@@ -161,6 +161,7 @@ export = function (RED: NodeAPI) {
       privateKey: { type: 'password' },
       apiKey: { type: 'password' },
       token: { type: 'password' },
+      refreshToken: { type: 'password' },
     },
   });
 };

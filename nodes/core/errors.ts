@@ -219,6 +219,7 @@ const DISCOVERY = {
   notJson: 'the document is not a JSON object',
   issuer: 'the document names issuer "{claimed}", not "{issuer}"',
   endpoint: 'the document has no usable token_endpoint ({reason})',
+  grantEndpoint: 'the document has no usable {member} ({reason}); type it',
 } as const;
 export type Discovery = keyof typeof DISCOVERY;
 
