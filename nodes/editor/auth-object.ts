@@ -789,7 +789,9 @@ function prepareDependentRows(): void {
     $('.auth-object-row-authorizationCode').toggle(oauth && grant === 'authorization_code');
     $('.auth-object-row-deviceCode').toggle(oauth && grant === 'device_code');
     $('.auth-object-row-refreshTokenGrant').toggle(oauth && grant === 'refresh_token');
-    $('.auth-object-row-signInGrant, .auth-object-row-signIn').toggle(oauth && isSignInGrant(grant));
+    $('.auth-object-row-signInGrant, .auth-object-row-signIn').toggle(
+      oauth && isSignInGrant(grant),
+    );
     // Sign-in grants get their token by signing in: that replaces Test connection.
     $('.auth-object-row-test').toggle(!(oauth && isSignInGrant(grant)));
     $('.auth-object-row-clientAuth').toggle(oauth && !jwtBearer);
@@ -1037,7 +1039,10 @@ registerType<AuthObjectNode>(TYPE, {
     deviceAuthorizationUrl: { value: '', validate: grantUrl('deviceAuthorizationUrl') },
     authorizeParams: {
       value: [],
-      validate: validator((_node, v) => checkAuthorizeParamsField(v)),
+      // Checked only for the grants that send it: a hidden list never blocks a deploy.
+      validate: validator((node, v) =>
+        isOAuth(node) && isSignInGrant(grantOf(node)) ? checkAuthorizeParamsField(v) : undefined,
+      ),
     },
     scope: { value: '', validate: validator((_node, v) => checkScopeField(v)) },
     clientAuth: {

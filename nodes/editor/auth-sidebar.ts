@@ -83,7 +83,8 @@ interface Expiries {
 type Row =
   | ({ kind: 'item' } & Item)
   | ({ kind: 'invalid' } & InvalidItem)
-  | { kind: 'none' | 'signIn'; authObject: ObjectRef };
+  | { kind: 'none'; authObject: ObjectRef }
+  | { kind: 'signIn'; authObject: ObjectRef };
 
 /** What the editor accepts beyond what @types/node-red__editor-client describes. */
 interface SidebarPlugin {
