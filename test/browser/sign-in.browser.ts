@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser';
+import { dropAndEdit, launchChromium } from '../helpers/browser';
 import {
   deploy,
   fetchRouted,
@@ -228,11 +228,57 @@ describe('signing in from the auth object editor', function () {
     await cancelEdit();
   });
 
+  it('says "deploy first" on a new auth object, and opens no sign-in window', async () => {
+    let popups = 0;
+    const count = () => popups++;
+    page.on('popup', count);
+    await dropAndEdit(page, 'auth-get-token', { x: 300, y: 400 });
+    const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
+    await page.waitForSelector(addConfig);
+    // A click while the tray is still sliding in can be lost: try again, a bounded few times.
+    for (let attempt = 1; ; attempt++) {
+      await page.click(addConfig);
+      try {
+        await page.waitForSelector('#node-config-input-grantType', {
+          state: 'visible',
+          timeout: 5000,
+        });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
+    await page.selectOption('#node-config-input-grantType', 'authorization_code');
+    await page.click('#auth-object-signin-button');
+    await page.waitForSelector('#auth-object-signin-deploy', { state: 'visible' });
+    expect(await resultState()).to.equal('deploy-first');
+    await page.selectOption('#node-config-input-grantType', 'device_code');
+    await page.click('#auth-object-device-button');
+    expect(await resultState()).to.equal('deploy-first');
+    expect(await page.isVisible('#auth-object-device-user-code')).to.equal(false);
+    page.off('popup', count);
+    expect(popups, 'no sign-in window opened').to.equal(0);
+    await shot('new-object-deploy-first');
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('#node-config-input-grantType', { state: 'detached' });
+    await page.click('#node-dialog-cancel');
+    // Leave nothing to deploy: the dropped get token node goes again.
+    await page.evaluate(() => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const n of RED.nodes.filterNodes({ type: 'auth-get-token' })) {
+        if (n.changed) RED.nodes.remove(n.id);
+      }
+      RED.nodes.dirty(false);
+      RED.view.redraw(true);
+    });
+  });
+
   it('says "deploy first" while the form differs from the deployed object, and sends nothing', async () => {
     await openObject(CODE_OBJECT);
     await page.fill('#node-config-input-scope', 'openid offline_access read write');
     let popups = 0;
-    page.on('popup', () => popups++);
+    const count = () => popups++;
+    page.on('popup', count);
     await page.click('#auth-object-signin-button');
     await page.waitForSelector('#auth-object-signin-deploy', { state: 'visible' });
     expect(await resultState()).to.equal('deploy-first');
@@ -240,6 +286,7 @@ describe('signing in from the auth object editor', function () {
     // Back as deployed: the warning goes.
     await page.fill('#node-config-input-scope', 'openid offline_access read');
     await page.waitForSelector('#auth-object-signin-deploy', { state: 'hidden' });
+    page.off('popup', count);
     expect(popups, 'no sign-in window opened').to.equal(0);
     await cancelEdit();
   });
