@@ -175,6 +175,7 @@ export function whoFromIdToken(idToken: string | undefined): string | undefined 
     >;
     for (const k of ['preferred_username', 'email', 'sub']) {
       const v = claims[k];
+      // eslint-disable-next-line no-control-regex
       if (typeof v === 'string' && /^[^\u0000-\u001f\u007f]{1,200}$/.test(v)) return v;
     }
   } catch {
