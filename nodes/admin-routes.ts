@@ -32,6 +32,7 @@ import {
 } from './core/test-form';
 import { THRESHOLDS, endpointLabel } from './core/rules';
 import { authObjects, type Support } from './runtime-support';
+import type { AuthObjectNode } from './auth-object-api';
 
 /** A Test connection form is a few KB: anything deeper or larger is not one. */
 const BODY_BOUNDS = { maxDepth: 6, maxValues: 2000, maxChars: 64 * 1024 };
@@ -317,6 +318,18 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     },
   );
 
+  function signInOf(o: AuthObjectNode) {
+    const h = typeof o.signIn === 'function' ? o.signIn() : undefined;
+    if (!h) return undefined;
+    const { state, who, at, refreshExpiresAt } = h.view();
+    return {
+      state,
+      ...(who ? { who } : {}),
+      ...(at ? { at } : {}),
+      ...(refreshExpiresAt ? { refreshExpiresAt } : {}),
+    };
+  }
+
   function expiries() {
     const live = authObjects(RED);
     const infos = live.map((o) => o.expiryInfo());
@@ -326,6 +339,8 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
       endpoint: infos[i]!.endpoint ?? endpointLabel({}),
       // State and times only: the sidebar shows "idle" rather than a stale "valid until".
       token: tokenView(o.tokenState()),
+      // A delegated object's sign-in: who, when, until when; never a token.
+      ...(signInOf(o) ? { signIn: signInOf(o) } : {}),
     }));
     const result = runCheck(infos, Date.now(), THRESHOLDS);
     return {

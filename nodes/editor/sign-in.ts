@@ -5,17 +5,12 @@
  * it), and the object's sign-in state. Every request goes to the admin routes of
  * nodes/admin-routes.ts; no token ever reaches this page.
  */
+import type { SignInView } from '../core/sign-in-view';
 import { formatLocal } from '../core/time';
 import type { Params } from './red';
 
 /** GET auth-objects/sign-in/:id, and `signIn` of each object in GET auth-objects/expiries. */
-export interface SignInState {
-  state: 'none' | 'pending' | 'signed-in' | 'required' | 'denied' | 'expired' | 'error';
-  who?: string;
-  at?: string;
-  refreshExpiresAt?: string;
-  message?: string;
-}
+export type SignInState = SignInView;
 
 /** POST auth-objects/device. */
 interface DeviceAnswer {
@@ -70,11 +65,15 @@ export function describeSignIn(s: SignInState, t: Translate): string {
         : t('signIn.state.signed-in');
     const expires = when(s.refreshExpiresAt);
     if (expires) line += ` ${t('signIn.state.refreshExpires', { when: expires })}`;
+    // Signed in, with a caveat (e.g. no refresh token was issued).
+    if (s.message) line += ` ${s.message}`;
     return line;
   }
   const known = ['none', 'pending', 'required', 'denied', 'expired', 'error'];
   if (!known.includes(s.state)) return t('signIn.state.error', { message: String(s.state) });
-  return t(`signIn.state.${s.state}`, { message: s.message ?? '' });
+  const line = t(`signIn.state.${s.state}`, { message: s.message ?? '' });
+  // The runtime's reason, where the state's own words do not already carry it.
+  return s.message && s.state !== 'error' ? `${line} ${s.message}` : line;
 }
 
 /** Whether a state asks a person to act: it stands out in the sidebar. */
@@ -163,14 +162,14 @@ export interface SignInContext {
 function refuseUndeployed(ctx: SignInContext): boolean {
   if (!ctx.deployFirst()) return false;
   $('#auth-object-signin-deploy').show();
-  show('error', ctx.t('signIn.deployFirst'), 'deploy-first');
+  show('error', ctx.t('signIn.deployFirstForm'), 'deploy-first');
   return true;
 }
 
 function failed(ctx: SignInContext, code: string, message: string): void {
   if (code === 'DEPLOY_FIRST') {
     $('#auth-object-signin-deploy').show();
-    show('error', ctx.t('signIn.deployFirst'), 'deploy-first');
+    show('error', ctx.t('signIn.deployFirstForm'), 'deploy-first');
     return;
   }
   show('error', ctx.t('signIn.failed', { code, message }), 'error');
