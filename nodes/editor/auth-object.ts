@@ -16,6 +16,7 @@ import {
   endpointLabel,
   expiryParameters,
   grantEndpoint,
+  isDelegatedGrant,
   isSignInGrant,
   isStaticKind,
   type CredentialName,
@@ -792,8 +793,9 @@ function prepareDependentRows(): void {
     $('.auth-object-row-signInGrant, .auth-object-row-signIn').toggle(
       oauth && isSignInGrant(grant),
     );
-    // Sign-in grants get their token by signing in: that replaces Test connection.
-    $('.auth-object-row-test').toggle(!(oauth && isSignInGrant(grant)));
+    // Delegated grants get their token by signing in, or from the pasted refresh token,
+    // which a test would use up at a provider that rotates refresh tokens: no test for them.
+    $('.auth-object-row-test').toggle(!(oauth && isDelegatedGrant(grant)));
     $('.auth-object-row-clientAuth').toggle(oauth && !jwtBearer);
     $('.auth-object-row-clientSecret').toggle(oauth && !jwtBearer && usesSecret(auth));
     $('.auth-object-row-privateKey').toggle(oauth && (jwtBearer || auth === 'private_key_jwt'));

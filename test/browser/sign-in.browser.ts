@@ -220,7 +220,11 @@ describe('signing in from the auth object editor', function () {
     expect(await visible('#node-config-input-refreshToken')).to.equal(true);
     expect(await visible('#auth-object-signin-button')).to.equal(false);
     expect(await visible('#auth-object-device-button')).to.equal(false);
+    // A test would use up the pasted refresh token at a provider that rotates them.
+    expect(await visible('#auth-object-test-button')).to.equal(false);
+    await page.selectOption('#node-config-input-grantType', 'client_credentials');
     expect(await visible('#auth-object-test-button')).to.equal(true);
+    await page.selectOption('#node-config-input-grantType', 'refresh_token');
     // A pasted refresh token is a required credential of that grant.
     expect(await page.getAttribute('#node-config-input-refreshToken', 'class')).to.contain(
       'input-error',
