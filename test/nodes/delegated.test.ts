@@ -403,6 +403,45 @@ describe('delegated access', function () {
     });
   });
 
+  describe('Test connection of a delegated grant', () => {
+    it('names the endpoints, discovered or typed, and sends no token request', async () => {
+      l = await load(flowOf(acObject()), { auth: op.publicClient });
+      const forms = [
+        { grantType: 'authorization_code', issuer: op.issuer, clientAuth: 'none' },
+        { grantType: 'device_code', issuer: op.issuer, clientAuth: 'none' },
+        {
+          grantType: 'refresh_token',
+          tokenUrl: op.tokenUrl,
+          clientAuth: 'none',
+          credentials: { clientId: 'public-app', refreshToken: 'typed-refresh-token' },
+        },
+      ];
+      const answers2: Json[] = [];
+      for (const f of forms) {
+        const res = await helper
+          .request()
+          .post('/auth-objects/test')
+          .send({ credentials: { clientId: 'public-app' }, ...f })
+          .expect(200);
+        answers.push(res.text);
+        answers2.push(res.body as Json);
+      }
+      expect(answers2[0]).to.include({
+        ok: true,
+        delegated: true,
+        tokenEndpoint: op.tokenUrl,
+        authorizeEndpoint: `${op.issuer}/auth`,
+      });
+      expect(answers2[1]).to.include({
+        ok: true,
+        deviceAuthorizationEndpoint: `${op.issuer}/device/auth`,
+      });
+      expect(answers2[2]).to.include({ ok: true, delegated: true, tokenEndpoint: op.tokenUrl });
+      expect(String(answers2[2]!.message)).to.match(/does not sign in/);
+      expect(op.tokenBodies).to.have.length(0);
+    });
+  });
+
   describe('device code', () => {
     const dcObject = (extra: Json = {}) => ({
       grantType: 'device_code',
