@@ -22,7 +22,7 @@ import { runCheck } from './core/expiry-report';
 import { tokenView } from './core/token-view';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
-import { probeStatic, probeToken } from './core/probe';
+import { probeDelegated, probeStatic, probeToken } from './core/probe';
 import { RateLimiter, type Budget } from './core/rate-limit';
 import {
   FORM_SETTINGS,
@@ -30,7 +30,7 @@ import {
   type DeployedObject,
   type FormValues,
 } from './core/test-form';
-import { THRESHOLDS, endpointLabel } from './core/rules';
+import { THRESHOLDS, endpointLabel, isDelegatedGrant } from './core/rules';
 import { authObjects, type Support } from './runtime-support';
 import type { AuthObjectNode } from './auth-object-api';
 
@@ -256,6 +256,26 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
       return {
         status: 200,
         body: { ok: false, code: r.error.code, message: support.describe(r.error) },
+      };
+    }
+    if (isDelegatedGrant((validated.settings as Settings).grantType)) {
+      const d = await probeDelegated(validated.settings as Settings, transport);
+      if (!d.ok) {
+        return {
+          status: 200,
+          body: { ok: false, code: d.error.code, message: support.describe(d.error) },
+        };
+      }
+      return {
+        status: 200,
+        body: {
+          ...d,
+          message: t(
+            'test.delegated',
+            {},
+            'Test connection does not sign in: deploy, then press Sign in.',
+          ),
+        },
       };
     }
     const result = await probeToken(validated.settings as Settings, transport, admit);

@@ -51,8 +51,8 @@ export interface SignInHandle {
   send(req: TokenRequest): Promise<HttpResponse>;
   /** A sign-in succeeded: the token set goes to the object, its refresh token to the store. */
   complete(set: TokenSet): void;
-  /** A sign-in is under way, or ended without tokens. */
-  outcome(view: SignInView): void;
+  /** A sign-in is under way (until `untilMs`, when given), or ended without tokens. */
+  outcome(view: SignInView, untilMs?: number): void;
   view(): SignInView;
   /** Aborted when the object stops (redeploy, shutdown). */
   signal: AbortSignal;

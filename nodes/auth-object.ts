@@ -80,6 +80,8 @@ export = function (RED: NodeAPI) {
     let record: SignInRecord | undefined;
     /** A sign-in under way, or its outcome without tokens; cleared by the next success. */
     let outcome: SignInView | undefined;
+    /** When a `pending` outcome ends by itself (the state's lifetime: nobody came back). */
+    let outcomeUntil: number | undefined;
     let onEntries = () => {};
     const closing = new AbortController();
 
@@ -170,6 +172,7 @@ export = function (RED: NodeAPI) {
           send: (req) => m.send(req),
           complete(set) {
             signingIn = set;
+            outcomeUntil = undefined;
             outcome = set.refreshToken
               ? undefined
               : {
@@ -188,8 +191,9 @@ export = function (RED: NodeAPI) {
               signingIn = undefined;
             }
           },
-          outcome(v) {
+          outcome(v, untilMs) {
             outcome = v;
+            outcomeUntil = untilMs;
           },
           view: () => signInView(),
           signal: closing.signal,
@@ -226,7 +230,7 @@ export = function (RED: NodeAPI) {
     }
 
     const signInView = (): SignInView => {
-      if (outcome) return outcome;
+      if (outcome && (outcomeUntil === undefined || Date.now() < outcomeUntil)) return outcome;
       const iso = (ms: number | undefined) =>
         ms === undefined ? {} : { refreshExpiresAt: new Date(ms).toISOString() };
       if (record?.refreshToken) {

@@ -31,8 +31,7 @@ import { processTokenResponse } from './core/token-response';
 import { authObjects, type Support } from './runtime-support';
 
 const MINUTE = 60_000;
-/** How long an authorization request may take, from the editor's click to the callback. */
-export const STATE_TTL_MS = 10 * MINUTE;
+
 /** Sign-ins waiting for their callback, all users together, and per user. */
 export const MAX_PENDING = 50;
 export const MAX_PENDING_PER_USER = 10;
@@ -44,10 +43,11 @@ export const SIGN_IN_LIMITS = {
 } as const;
 
 /**
- * The length of a second for the device flow's polling. Tests shorten it: oidc-provider
- * asks for RFC 8628's default of 5 s between polls. Never changed at runtime otherwise.
+ * `secondMs`: the length of a second for the device flow's polling; `stateTtlMs`: how long
+ * an authorization request may take, from the editor's click to the callback (ten
+ * minutes). Only tests change them (oidc-provider asks for RFC 8628's 5 s between polls).
  */
-export const POLL_TIMING = { secondMs: 1000 };
+export const SIGN_IN_TIMING = { secondMs: 1000, stateTtlMs: 10 * MINUTE };
 
 /** A small JSON body: an id and a URL. */
 const BODY_BOUNDS = { maxDepth: 3, maxValues: 20, maxChars: 8 * 1024 };
@@ -202,7 +202,7 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
       redirectUri,
       verifier,
       ...(nonce ? { nonce } : {}),
-      expiresAt: now + STATE_TTL_MS,
+      expiresAt: now + SIGN_IN_TIMING.stateTtlMs,
       handle,
     });
     const url = authorizationUrl(settings, {
@@ -211,7 +211,7 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
       challenge,
       ...(nonce ? { nonce } : {}),
     });
-    handle.outcome({ state: 'pending' });
+    handle.outcome({ state: 'pending' }, now + SIGN_IN_TIMING.stateTtlMs);
     return { status: 200, body: { url: url.href } };
   }
 
@@ -396,7 +396,7 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
     d: NonNullable<ReturnType<typeof parseDeviceAuthorization>>,
     stop: AbortSignal,
   ): Promise<void> {
-    const second = POLL_TIMING.secondMs;
+    const second = SIGN_IN_TIMING.secondMs;
     let left = d.expiresIn * second;
     let interval = d.interval;
     // Every poll waits at least a second: at most MAX_DEVICE_SECONDS polls.
