@@ -16,7 +16,6 @@ import {
   endpointLabel,
   expiryParameters,
   grantEndpoint,
-  isDelegatedGrant,
   isSignInGrant,
   isStaticKind,
   type CredentialName,
@@ -100,6 +99,10 @@ interface TestAnswer {
   warning?: string;
   /** A static kind: the test URL's HTTP status, or absent when there is no test URL. */
   static?: boolean;
+  /** A delegated grant: only the endpoints were checked (no token request, no sign-in). */
+  delegated?: boolean;
+  authorizeEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
   status?: number;
 }
 
@@ -630,7 +633,15 @@ function testConnection(node: AuthObjectNode): void {
   })
     .done((r: TestAnswer) => {
       if (run !== testRun) return;
-      if (r.ok && r.static) {
+      if (r.ok && r.delegated) {
+        const lines = [r.message || t('test.delegated')];
+        if (r.tokenEndpoint) lines.push(`${t('label.tokenUrl')}: ${r.tokenEndpoint}`);
+        if (r.authorizeEndpoint) lines.push(`${t('label.authorizeUrl')}: ${r.authorizeEndpoint}`);
+        if (r.deviceAuthorizationEndpoint) {
+          lines.push(`${t('label.deviceAuthorizationUrl')}: ${r.deviceAuthorizationEndpoint}`);
+        }
+        show(true, lines.join('\n'), r.warning);
+      } else if (r.ok && r.static) {
         show(
           true,
           r.status === undefined ? t('test.staticNoUrl') : t('test.staticOk', { status: r.status }),
@@ -793,9 +804,7 @@ function prepareDependentRows(): void {
     $('.auth-object-row-signInGrant, .auth-object-row-signIn').toggle(
       oauth && isSignInGrant(grant),
     );
-    // Delegated grants get their token by signing in, or from the pasted refresh token,
-    // which a test would use up at a provider that rotates refresh tokens: no test for them.
-    $('.auth-object-row-test').toggle(!(oauth && isDelegatedGrant(grant)));
+    // For a delegated grant, Test connection checks the endpoints only (no token request).
     $('.auth-object-row-clientAuth').toggle(oauth && !jwtBearer);
     $('.auth-object-row-clientSecret').toggle(oauth && !jwtBearer && usesSecret(auth));
     $('.auth-object-row-privateKey').toggle(oauth && (jwtBearer || auth === 'private_key_jwt'));

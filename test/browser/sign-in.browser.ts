@@ -206,10 +206,20 @@ describe('signing in from the auth object editor', function () {
     expect(await visible('#node-config-input-refreshToken')).to.equal(false);
     expect(await visible('#auth-object-signin-button')).to.equal(true);
     expect(await visible('#auth-object-device-button')).to.equal(false);
-    expect(await visible('#auth-object-test-button')).to.equal(false);
     expect(await page.inputValue('#auth-object-redirect-uri')).to.equal(
       `${nr.url}/auth-objects/callback`,
     );
+    // Test connection checks the endpoints only: no sign-in, no token request.
+    const requests = (await (await fetch(`${auth.url}/demo/stats`)).json()) as {
+      tokenRequests: unknown[];
+    };
+    await page.click('#auth-object-test-button');
+    await page.waitForSelector('#auth-object-test-result[data-result="success"]');
+    expect(await page.textContent('#auth-object-test-result')).to.contain(auth.signIn.authorizeUrl);
+    const after = (await (await fetch(`${auth.url}/demo/stats`)).json()) as {
+      tokenRequests: unknown[];
+    };
+    expect(after.tokenRequests).to.have.length(requests.tokenRequests.length);
     await shot('authorization-code-form');
     await page.selectOption('#node-config-input-grantType', 'device_code');
     expect(await visible('#node-config-input-authorizeUrl')).to.equal(false);
@@ -220,11 +230,7 @@ describe('signing in from the auth object editor', function () {
     expect(await visible('#node-config-input-refreshToken')).to.equal(true);
     expect(await visible('#auth-object-signin-button')).to.equal(false);
     expect(await visible('#auth-object-device-button')).to.equal(false);
-    // A test would use up the pasted refresh token at a provider that rotates them.
-    expect(await visible('#auth-object-test-button')).to.equal(false);
-    await page.selectOption('#node-config-input-grantType', 'client_credentials');
     expect(await visible('#auth-object-test-button')).to.equal(true);
-    await page.selectOption('#node-config-input-grantType', 'refresh_token');
     // A pasted refresh token is a required credential of that grant.
     expect(await page.getAttribute('#node-config-input-refreshToken', 'class')).to.contain(
       'input-error',
