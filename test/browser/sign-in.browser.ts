@@ -165,8 +165,10 @@ describe('signing in from the auth object editor', function () {
     fs.rmSync(shots, { recursive: true, force: true });
     fs.mkdirSync(shots, { recursive: true });
     installPacked(userDir);
-    // Access tokens live 5 s: messages after a few seconds need the refresh token.
-    auth = await startAuthServer({ port: 0, tokenLifetime: 5, nodeRedPorts: [] });
+    // Access tokens live 20 s: a used one is renewed with the refresh token after 10 s.
+    // (Shorter lifetimes race the provider's whole-second expiry against the object's
+    // margin of a tenth of the lifetime.)
+    auth = await startAuthServer({ port: 0, tokenLifetime: 20, nodeRedPorts: [] });
     nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
     await deploy(nr, [
       { id: TAB, type: 'tab', label: 'sign-in' },
@@ -330,8 +332,21 @@ describe('signing in from the auth object editor', function () {
     const first = await call('code');
     expect(first.status, first.text).to.equal(200);
     expect(JSON.parse(first.text)).to.include({ user: USER, client: auth.signIn.clientId });
-    // After the access token's 5 s, the refresh token (rotated by the provider) renews it.
-    await new Promise((r) => setTimeout(r, 6000));
+    // The token was used: the object renews it in the background with the refresh token,
+    // which the provider rotates. Asked for until it has (bounded: 100 × 200 ms after 10 s).
+    const refreshes = async () => {
+      const s = (await (await fetch(`${auth.url}/demo/stats`)).json()) as {
+        tokenRequests: { grantType: string; clientId: string; status: number }[];
+      };
+      return s.tokenRequests.filter(
+        (r) => r.grantType === 'refresh_token' && r.clientId === auth.signIn.clientId,
+      );
+    };
+    await new Promise((r) => setTimeout(r, 10_000));
+    for (let i = 0; i < 100 && (await refreshes()).length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await refreshes()).map((r) => r.status)).to.deep.equal([200]);
     const second = await call('code');
     expect(second.status, second.text).to.equal(200);
     expect(JSON.parse(second.text)).to.include({ user: USER });
