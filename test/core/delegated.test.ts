@@ -341,7 +341,8 @@ describe('token manager of a delegated grant', () => {
       token(1),
     );
     const { m } = make(t.transport, 'rt-0');
-    expect((await m.getToken().catch((e: AuthError) => e)).code).to.equal('HTTP_503');
+    const first = await m.getToken().catch((e: AuthError) => e);
+    expect((first as AuthError).code).to.equal('HTTP_503');
     const second = await m.getToken().catch((e: AuthError) => e);
     expect((second as AuthError).code).to.equal('invalid_client');
     expect(refused).to.equal(0);
