@@ -212,7 +212,15 @@ export function signInWithPopup(ctx: SignInContext): void {
       const message = typeof data.message === 'string' ? data.message : '';
       if (mine !== run) return;
       stopSignIn();
-      failed(ctx, code, message);
+      if (!popup.closed) popup.close();
+      // The runtime's view of it (refused, failed) where it has one; else the message's words.
+      fetchState(ctx.id)
+        .done((s) => {
+          if (s && (s.state === 'denied' || s.state === 'error')) {
+            show('error', describeSignIn(s, ctx.t), s.state);
+          } else failed(ctx, code, message);
+        })
+        .fail(() => failed(ctx, code, message));
     }
   };
   window.addEventListener('message', listener);

@@ -200,7 +200,7 @@ describe('signing in from the auth object editor', function () {
     }
   });
 
-  it('shows the fields of each sign-in grant, the redirect URI to register, and Sign in instead of Test connection', async () => {
+  it('shows the fields of each sign-in grant, the redirect URI to register, Sign in, and a Test connection that checks the endpoints only', async () => {
     await openObject(CODE_OBJECT);
     const visible = (sel: string) => page.isVisible(sel);
     expect(await visible('#node-config-input-authorizeUrl')).to.equal(true);
@@ -352,6 +352,13 @@ describe('signing in from the auth object editor', function () {
     expect(JSON.parse(second.text)).to.include({ user: USER });
   });
 
+  it('shows the sign-in state when the form of a signed-in object opens', async () => {
+    await openObject(CODE_OBJECT);
+    await page.waitForSelector('#auth-object-signin-result[data-state="signed-in"]');
+    expect(await page.textContent('#auth-object-signin-result')).to.contain(USER);
+    await cancelEdit();
+  });
+
   it('signs in with a code: shows the code and the page, and the outcome once the person confirmed it elsewhere', async () => {
     await openObject(DEVICE_OBJECT);
     await page.click('#auth-object-device-button');
@@ -429,5 +436,37 @@ describe('signing in from the auth object editor', function () {
     expect(await line.getAttribute('data-signin-state')).to.equal('signed-in');
     expect(await line.textContent()).to.contain(USER);
     await shot('sidebar');
+  });
+
+  it('says so when the sign-in window is closed before the sign-in finished', async () => {
+    await openObject(CODE_OBJECT);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('#auth-object-signin-button'),
+    ]);
+    // The provider remembers the earlier sign-in: its consent page, or its sign-in page.
+    await popup.waitForURL(/\/oidc\/interaction\//);
+    await popup.close();
+    // Noticed at the next polls of the state (every 2 s, a few after the close).
+    await page.waitForSelector('#auth-object-signin-result[data-state="closed"]', {
+      timeout: 30_000,
+    });
+    await cancelEdit();
+  });
+
+  it('shows a sign-in cancelled at the provider as refused', async () => {
+    await openObject(CODE_OBJECT);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('#auth-object-signin-button'),
+    ]);
+    await popup.waitForURL(/\/oidc\/interaction\//);
+    // The provider sends the browser back with error=access_denied; the callback page says so.
+    await popup.click('text=[ Cancel ]');
+    await page.waitForSelector('#auth-object-signin-result[data-state="denied"]', {
+      timeout: 30_000,
+    });
+    await shot('cancelled-at-provider');
+    await cancelEdit();
   });
 });
