@@ -9,6 +9,47 @@ const { generateKeyPairSync, randomBytes } = require('node:crypto');
 /** The public client the delegated examples use (no secret: PKCE protects the code). */
 const SIGNIN_CLIENT = 'demo-signin';
 
+/** A page of the device flow: plain, offline (no web fonts), the provider's form inside. */
+function devicePage(title, body) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font:16px/1.4 system-ui,sans-serif;max-width:22em;margin:3em auto;color:#222;text-align:center}
+input[type=text]{font:1.4em monospace;text-transform:uppercase;text-align:center;width:100%;box-sizing:border-box;padding:.3em}
+button{font-size:1em;margin:.8em .3em;padding:.4em 1.2em}code{font-size:1.6em}
+</style></head><body><h1>${title}</h1>${body}</body></html>`;
+}
+
+// The device flow's pages: enter the code, confirm it, done. The provider passes its own
+// form (with its CSRF token); these pages only wrap it.
+const deviceFlowPages = {
+  async userCodeInputSource(ctx, form, _out, err) {
+    const note = err
+      ? '<p style="color:#a00">That code is not valid (or has expired). Try again.</p>'
+      : '<p>Enter the code the Node-RED editor shows.</p>';
+    ctx.body = devicePage(
+      'Demo device sign-in',
+      `${note}${form}<button type="submit" form="op.deviceInputForm">Continue</button>`,
+    );
+  },
+  async userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
+    ctx.body = devicePage(
+      'Confirm the code',
+      `<p>Sign in <b>${client.clientId}</b> with the code</p><p><code>${userCode}</code></p>
+<p>Continue only if the Node-RED editor shows this code.</p>${form}
+<button autofocus type="submit" form="op.deviceConfirmForm">Continue</button>
+<button type="submit" form="op.deviceConfirmForm" value="yes" name="abort">Abort</button>`,
+    );
+  },
+  async successSource(ctx) {
+    ctx.body = devicePage(
+      'Signed in',
+      '<p>You can close this page: the Node-RED editor shows who signed in.</p>',
+    );
+  },
+};
+
 /**
  * The provider, not yet listening: `handle(req, res)` serves a request whose path starts
  * with `/oidc` (the prefix is the provider's mount path).
@@ -46,7 +87,7 @@ async function createOidcProvider({ base, user, nodeRedPorts, tokenLifetime, rec
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
       devInteractions: { enabled: true },
-      deviceFlow: { enabled: true },
+      deviceFlow: { enabled: true, ...deviceFlowPages },
       revocation: { enabled: true },
     },
     pkce: { required: () => true },
