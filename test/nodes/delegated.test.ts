@@ -378,6 +378,26 @@ describe('delegated access', function () {
       expect(ok.status).to.equal(200);
     });
 
+    it('refuses an answer naming another issuer (RFC 9207) and ignores other parameters', async () => {
+      l = await load(flowOf(acObject({ tokenUrl: '', authorizeUrl: '', issuer: op.issuer })), {
+        auth: op.publicClient,
+      });
+      const a = await authorize();
+      const back = await signInAt(op, a.body.url as string, 'ann');
+      // oidc-provider names itself in `iss`.
+      expect(back.searchParams.get('iss')).to.equal(op.issuer);
+      const forged = new URLSearchParams(back.search);
+      forged.set('iss', 'https://attacker.example');
+      const cb = await callback(`?${forged}`);
+      expect(cb.status).to.equal(400);
+      expect(op.tokenBodies).to.have.length(0);
+      expect((await state()).state).to.equal('error');
+      const b = await authorize();
+      const back2 = await signInAt(op, b.body.url as string, 'ann');
+      const ok = await callback(`${back2.search}&unknown=1`);
+      expect(ok.status, ok.text).to.equal(200);
+    });
+
     it('signs in with a confidential client and the issuer discovered', async () => {
       l = await load(
         flowOf(
