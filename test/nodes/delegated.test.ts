@@ -54,15 +54,28 @@ describe('delegated access', function () {
     answers = [];
   });
   afterEach(async function () {
+    const passed = this.currentTest?.state === 'passed';
+    // Every log line, status and error of the runtime, read before it is unloaded.
+    const log = (helper.log() as unknown as { args: unknown[][] }).args
+      .map((a) =>
+        JSON.stringify(a, (_k, v: unknown) =>
+          v instanceof Error ? { ...v, message: v.message } : v,
+        ),
+      )
+      .join('\n');
+    const emitted = [log, JSON.stringify(l?.statuses() ?? []), ...(l?.captured ?? [])].join('\n');
+    const files = filesOf(userDir);
+    // Cleaned up before anything is checked: a failed check must not leave servers running.
     await helper.unload();
     await op.close();
-    const issued = [...op.issuedRefreshTokens, ...op.issuedAccessTokens];
-    if (this.currentTest?.state === 'passed') {
-      // No token in any answer, page or file of the user directory, in any form.
-      expect(leaks(answers.join('\n'), issued), 'a route answered a token').to.deep.equal([]);
-      expect(leaks(filesOf(userDir), op.issuedRefreshTokens), 'a token in clear').to.deep.equal([]);
-    }
     fs.rmSync(userDir, { recursive: true, force: true });
+    if (!passed) return;
+    const secrets = [...op.issuedRefreshTokens, op.confidentialClient.clientSecret];
+    expect(leaks(emitted, secrets), 'the runtime emitted a secret').to.deep.equal([]);
+    // No token in any answer, page or file of the user directory, in any form.
+    const issued = [...op.issuedRefreshTokens, ...op.issuedAccessTokens];
+    expect(leaks(answers.join('\n'), issued), 'a route answered a token').to.deep.equal([]);
+    expect(leaks(files, op.issuedRefreshTokens), 'a token in clear').to.deep.equal([]);
   });
 
   const acObject = (extra: Json = {}) => ({
