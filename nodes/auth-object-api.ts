@@ -43,6 +43,8 @@ export interface AuthObjectNode extends Node {
 /** What the sign-in routes may do with a deployed delegated object; never read a token. */
 export interface SignInHandle {
   grantType: string;
+  /** The issuer as typed, when the object has one: a callback's `iss` must be it (RFC 9207). */
+  issuer?: string;
   /** The settings, discovery run first when the endpoints come from the issuer. */
   settings(): Promise<Settings>;
   /** One token request of a sign-in (code exchange, device poll), not retried. */

@@ -164,6 +164,7 @@ export = function (RED: NodeAPI) {
         manager = m;
         signIn = {
           grantType: settings.grantType,
+          ...(text(config.issuer) ? { issuer: text(config.issuer) } : {}),
           settings: async () => {
             await m.endpoint();
             return m.settings;
@@ -173,27 +174,34 @@ export = function (RED: NodeAPI) {
           complete(set) {
             signingIn = set;
             outcomeUntil = undefined;
-            outcome = set.refreshToken
-              ? undefined
-              : {
-                  state: 'signed-in',
-                  at: new Date().toISOString(),
-                  code: 'NO_REFRESH_TOKEN',
-                  message: t(
-                    'signIn.noRefreshToken',
-                    {},
-                    'signed in, but the provider issued no refresh token: the token lasts until it expires (ask for offline access: scope offline_access, or access_type=offline)',
-                  ),
-                };
+            outcome = undefined;
             try {
               m.signIn(set);
             } finally {
               signingIn = undefined;
             }
+            // Without a refresh token (none asked for, none kept from before) the token
+            // lasts only until it expires: say so where the sign-in's outcome is read.
+            if (!m.hasRefreshToken) {
+              outcome = {
+                state: 'signed-in',
+                at: new Date().toISOString(),
+                ...(whoFromIdToken(set.idToken) ? { who: whoFromIdToken(set.idToken) } : {}),
+                code: 'NO_REFRESH_TOKEN',
+                message: t(
+                  'signIn.noRefreshToken',
+                  {},
+                  'signed in, but the provider issued no refresh token: the token lasts until it expires (ask for offline access: scope offline_access, or access_type=offline)',
+                ),
+              };
+            }
           },
           outcome(v, untilMs) {
             outcome = v;
-            outcomeUntil = untilMs;
+            // A failed attempt beside a working sign-in is news for a while, not for good.
+            outcomeUntil =
+              untilMs ??
+              (v.state !== 'pending' && m.hasRefreshToken ? Date.now() + 120_000 : undefined);
           },
           view: () => signInView(),
           signal: closing.signal,

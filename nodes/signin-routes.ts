@@ -304,6 +304,17 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
       );
       return page(res, 409, false, message, notify(CODES.DEPLOY_FIRST, message));
     }
+    // RFC 9207: an answer naming another issuer is a mix-up; other parameters are ignored.
+    const iss = q.iss;
+    if (iss !== undefined && handle.issuer && iss !== handle.issuer) {
+      const message = t(
+        'signIn.issuer',
+        {},
+        'the answer came from another issuer than the auth object names; nothing was stored',
+      );
+      handle.outcome({ state: 'error', code: CODES.SIGN_IN_FAILED, message });
+      return page(res, 400, false, message, notify(CODES.SIGN_IN_FAILED, message));
+    }
     const error = param(q.error, 200);
     if (error || !param(q.code, 4096)) {
       // RFC 6749 §4.1.2.1: the provider's error; its words are its own, redacted and bounded.

@@ -11,7 +11,7 @@
  * off (`credentialSecret: false`) or no secret exists yet, a key file of our own,
  * `.auth-objects-signins.key` (mode 0600), is used. Each entry records which key it
  * used; one that no longer decrypts (the secret changed) is dropped: sign in again.
- * Writes are atomic: a temporary file (mode 0600) renamed over the old one.
+ * Writes are atomic and synchronous: a temporary file (mode 0600) renamed over the old one.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -80,7 +80,6 @@ export class SignInStore {
   private readonly keyFile: string | undefined;
   private sealed: Record<string, Sealed> = {};
   private loaded = false;
-  private writing: Promise<void> = Promise.resolve();
   private fileKey: Buffer | undefined;
 
   constructor(private readonly opts: StoreOptions) {
@@ -142,9 +141,9 @@ export class SignInStore {
     this.save();
   }
 
-  /** Resolves when every write so far has reached the disk. */
+  /** Writes are synchronous: kept for callers that wait for them. */
   flush(): Promise<void> {
-    return this.writing;
+    return Promise.resolve();
   }
 
   private load(): void {
@@ -224,20 +223,28 @@ export class SignInStore {
     }
   }
 
+  /**
+   * Synchronous on purpose: the file is small, writes are rare (a sign-in, a rotation),
+   * and a rotated refresh token must be on disk before anything else happens, a
+   * shutdown included; an asynchronous write could be lost and leave a token the server
+   * already replaced.
+   */
   private save(): void {
     const file = this.file;
     if (!file) return;
     const text = `${JSON.stringify({ version: 1, entries: this.sealed }, null, 1)}\n`;
-    this.writing = this.writing.then(async () => {
-      const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      fs.writeFileSync(tmp, text, { mode: 0o600 });
+      fs.renameSync(tmp, file);
+    } catch {
+      this.warn('write');
       try {
-        await fs.promises.writeFile(tmp, text, { mode: 0o600 });
-        await fs.promises.rename(tmp, file);
+        fs.rmSync(tmp, { force: true });
       } catch {
-        this.warn('write');
-        await fs.promises.rm(tmp, { force: true }).catch(() => {});
+        // nothing more to do
       }
-    });
+    }
   }
 
   private warn(what: 'read' | 'write' | 'key'): void {

@@ -57,8 +57,6 @@ export const CODES = {
   SIGN_IN_REQUIRED: 'SIGN_IN_REQUIRED',
   /** Sign-in: the object is not deployed, or deployed with another grant. */
   DEPLOY_FIRST: 'DEPLOY_FIRST',
-  /** Sign-in: the callback's `state` is unknown, used, expired or not this user's. */
-  STATE_INVALID: 'STATE_INVALID',
   /** Sign-in: the provider's answer (authorization, device or token) could not be used. */
   SIGN_IN_FAILED: 'SIGN_IN_FAILED',
 } as const;

@@ -187,7 +187,7 @@ export class TokenManager {
     this.refused = false;
     this.token = undefined;
     this.paused = undefined;
-    return this.store(set);
+    return this.store(set, true);
   }
 
   /**
@@ -466,11 +466,12 @@ export class TokenManager {
     });
   }
 
-  private store(set: TokenSet): AccessToken {
+  private store(set: TokenSet, signedIn = false): AccessToken {
     if (set.refreshToken) {
       const rotated = set.refreshToken !== this.refreshToken;
       this.refreshToken = set.refreshToken;
-      if (this.delegated && (rotated || set.refreshExpiresIn !== undefined)) {
+      // A sign-in is recorded even when the server handed back the same refresh token.
+      if (this.delegated && (rotated || signedIn || set.refreshExpiresIn !== undefined)) {
         const at =
           set.refreshExpiresIn !== undefined
             ? set.expiresAt - set.lifetime * 1000 + set.refreshExpiresIn * 1000

@@ -288,6 +288,14 @@ describe('token manager of a delegated grant', () => {
     expect(t.requests).to.have.length(0);
   });
 
+  it('records a sign-in that hands back the refresh token it already had', () => {
+    const { m } = make(scripted(token(1)).transport, 'rt-0');
+    m.signIn(
+      processTokenResponse(json(200, { access_token: 'at-x', refresh_token: 'rt-0' }), 0, ''),
+    );
+    expect(rotated.map((r) => r[0])).to.deep.equal(['rt-0']);
+  });
+
   it('renews only with the refresh token and hands each rotated one to the store', async () => {
     const t = scripted(token(1, { refresh_expires_in: 600 }), token(2));
     const { m } = make(t.transport, 'rt-0');

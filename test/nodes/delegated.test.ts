@@ -54,16 +54,28 @@ describe('delegated access', function () {
     answers = [];
   });
   afterEach(async function () {
+    const passed = this.currentTest?.state === 'passed';
+    // Every log line, status and error of the runtime, read before it is unloaded.
+    const log = (helper.log() as unknown as { args: unknown[][] }).args
+      .map((a) =>
+        JSON.stringify(a, (_k, v: unknown) =>
+          v instanceof Error ? { ...v, message: v.message } : v,
+        ),
+      )
+      .join('\n');
+    const emitted = [log, JSON.stringify(l?.statuses() ?? []), ...(l?.captured ?? [])].join('\n');
+    const files = filesOf(userDir);
+    // Cleaned up before anything is checked: a failed check must not leave servers running.
     await helper.unload();
     await op.close();
+    fs.rmSync(userDir, { recursive: true, force: true });
+    if (!passed) return;
+    const secrets = [...op.issuedRefreshTokens, op.confidentialClient.clientSecret];
+    expect(leaks(emitted, secrets), 'the runtime emitted a secret').to.deep.equal([]);
+    // No token in any answer, page or file of the user directory, in any form.
     const issued = [...op.issuedRefreshTokens, ...op.issuedAccessTokens];
-    if (this.currentTest?.state === 'passed') {
-      // No token in any answer, page or file of the user directory, in any form.
-      expect(leaks(answers.join('\n'), issued), 'a route answered a token').to.deep.equal([]);
-      expect(leaks(filesOf(userDir), op.issuedRefreshTokens), 'a token in clear').to.deep.equal([]);
-    }
-    // A store write may still be under way.
-    fs.rmSync(userDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+    expect(leaks(answers.join('\n'), issued), 'a route answered a token').to.deep.equal([]);
+    expect(leaks(files, op.issuedRefreshTokens), 'a token in clear').to.deep.equal([]);
   });
 
   const acObject = (extra: Json = {}) => ({
@@ -208,7 +220,6 @@ describe('delegated access', function () {
       l = await load(flow, { auth: op.publicClient });
       await signIn();
       await object().getToken(true);
-      await new Promise((r) => setTimeout(r, 50));
       await helper.unload();
       // A new runtime on the same user directory: no sign-in, the rotated token renews.
       l = await load(flow, { auth: op.publicClient });
@@ -270,7 +281,6 @@ describe('delegated access', function () {
       expect(item?.severity).to.equal('expired');
       expect(String(item?.note)).to.match(/sign in again/);
       // Restarted, it still says so, and still sends nothing.
-      await new Promise((r) => setTimeout(r, 50));
       await helper.unload();
       l = await load(flowOf(acObject()), { auth: op.publicClient });
       expect((await state()).state).to.equal('required');
@@ -379,6 +389,26 @@ describe('delegated access', function () {
       }
       const ok = await authorize('auth', 'https://nodered.example.com/admin/auth-objects/callback');
       expect(ok.status).to.equal(200);
+    });
+
+    it('refuses an answer naming another issuer (RFC 9207) and ignores other parameters', async () => {
+      l = await load(flowOf(acObject({ tokenUrl: '', authorizeUrl: '', issuer: op.issuer })), {
+        auth: op.publicClient,
+      });
+      const a = await authorize();
+      const back = await signInAt(op, a.body.url as string, 'ann');
+      // oidc-provider names itself in `iss`.
+      expect(back.searchParams.get('iss')).to.equal(op.issuer);
+      const forged = new URLSearchParams(back.search);
+      forged.set('iss', 'https://attacker.example');
+      const cb = await callback(`?${forged}`);
+      expect(cb.status).to.equal(400);
+      expect(op.tokenBodies).to.have.length(0);
+      expect((await state()).state).to.equal('error');
+      const b = await authorize();
+      const back2 = await signInAt(op, b.body.url as string, 'ann');
+      const ok = await callback(`${back2.search}&unknown=1`);
+      expect(ok.status, ok.text).to.equal(200);
     });
 
     it('signs in with a confidential client and the issuer discovered', async () => {
@@ -657,13 +687,11 @@ describe('delegated access', function () {
       l.send();
       await l.settled(1);
       expect(new URLSearchParams(raw.requests[0]!.body).get('refresh_token')).to.equal('pasted-1');
-      await new Promise((r) => setTimeout(r, 50));
       await helper.unload();
       l = await load(flow, { auth: { clientId: 'app', refreshToken: 'pasted-1' } });
       l.send();
       await l.settled(1);
       expect(new URLSearchParams(raw.requests[1]!.body).get('refresh_token')).to.equal('rotated-1');
-      await new Promise((r) => setTimeout(r, 50));
       await helper.unload();
       l = await load(flow, { auth: { clientId: 'app', refreshToken: 'pasted-2' } });
       l.send();
