@@ -193,6 +193,11 @@ export function signInWithPopup(ctx: SignInContext): void {
     return;
   }
   show('info', ctx.t('signIn.starting'), 'starting');
+  // The sign-in held before this one: while it shows, this one has not finished.
+  let before: string | undefined;
+  fetchState(ctx.id).done((s) => {
+    if (s?.state === 'signed-in') before = s.at;
+  });
   const finish = (s: SignInState) => {
     if (mine !== run) return;
     stopSignIn();
@@ -255,7 +260,9 @@ export function signInWithPopup(ctx: SignInContext): void {
             if (mine !== run || !s) return;
             const at = s.at ? Date.parse(s.at) : NaN;
             // Only a sign-in that happened after this one began is its outcome.
-            if (s.state === 'signed-in' && at >= started - 5000) return finish(s);
+            if (s.state === 'signed-in' && s.at !== before && at >= started - 5000) {
+              return finish(s);
+            }
             if (closedPolls > AFTER_CLOSE_POLLS) {
               stopSignIn();
               show('error', ctx.t('signIn.closed'), 'closed');
