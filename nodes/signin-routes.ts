@@ -211,7 +211,10 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
       challenge,
       ...(nonce ? { nonce } : {}),
     });
-    handle.outcome({ state: 'pending' }, now + SIGN_IN_TIMING.stateTtlMs);
+    // Beside a working sign-in the sidebar keeps showing it: a pop-up may be abandoned.
+    if (handle.view().state !== 'signed-in') {
+      handle.outcome({ state: 'pending' }, now + SIGN_IN_TIMING.stateTtlMs);
+    }
     return { status: 200, body: { url: url.href } };
   }
 
