@@ -370,6 +370,8 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
     try {
       settings = await handle.settings();
       const res = await handle.send(deviceAuthorizationRequest(settings));
+      // An http:// verification page only where the token endpoint is http:// too (this
+      // machine, or "allow http://" ticked); users open it.
       started = parseDeviceAuthorization(res, settings.tokenUrl.protocol === 'http:');
       if (!started) {
         // An error answer is classified as a token endpoint's (RFC 8628 §3.2 uses §5.2).
