@@ -655,8 +655,11 @@ describe('delegated access', function () {
       await helper.request().post('/auth-objects/device').send({ id: 'auth' }).expect(200);
       await new Promise((r) => setTimeout(r, 100));
       await helper.unload();
+      // A poll already on the wire may still arrive; none starts afterwards (one every
+      // 20 ms otherwise).
+      await new Promise((r) => setTimeout(r, 60));
       const n = tokenPolls().length;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 240));
       expect(tokenPolls().length).to.equal(n);
     });
 
