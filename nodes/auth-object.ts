@@ -118,6 +118,7 @@ export = function (RED: NodeAPI) {
           tokenUrl: text(config.tokenUrl),
           issuer: text(config.issuer),
           clientId: settings.credentials.clientId,
+          refreshTokenUrl: text(config.refreshTokenUrl),
           ...(pasted ? { pasted } : {}),
         });
         record = store.get(node.id);

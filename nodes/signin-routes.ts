@@ -211,7 +211,10 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
       challenge,
       ...(nonce ? { nonce } : {}),
     });
-    handle.outcome({ state: 'pending' }, now + SIGN_IN_TIMING.stateTtlMs);
+    // Beside a working sign-in the sidebar keeps showing it: a pop-up may be abandoned.
+    if (handle.view().state !== 'signed-in') {
+      handle.outcome({ state: 'pending' }, now + SIGN_IN_TIMING.stateTtlMs);
+    }
     return { status: 200, body: { url: url.href } };
   }
 
@@ -367,6 +370,8 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
     try {
       settings = await handle.settings();
       const res = await handle.send(deviceAuthorizationRequest(settings));
+      // An http:// verification page only where the token endpoint is http:// too (this
+      // machine, or "allow http://" ticked); users open it.
       started = parseDeviceAuthorization(res, settings.tokenUrl.protocol === 'http:');
       if (!started) {
         // An error answer is classified as a token endpoint's (RFC 8628 §3.2 uses §5.2).

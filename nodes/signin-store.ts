@@ -47,8 +47,8 @@ interface Sealed {
 }
 
 /**
- * What a sign-in is good for: the token endpoint (typed, or the issuer), the client ID
- * and the grant; for a pasted refresh token also a hash of it, so pasting a new one wins
+ * What a sign-in is good for: the token endpoint (typed, or the issuer, and a typed refresh
+ * URL: where the refresh token goes), the client ID and the grant; for a pasted refresh token also a hash of it, so pasting a new one wins
  * over the stored rotation of the old one. A deploy that changes any drops the sign-in.
  */
 export function fingerprint(parts: {
@@ -56,11 +56,22 @@ export function fingerprint(parts: {
   tokenUrl: string;
   issuer: string;
   clientId: string;
+  /** Where refreshes go when not to the token URL: the refresh token's destination too. */
+  refreshTokenUrl?: string;
   pasted?: string;
 }): string {
   const pasted = parts.pasted ? createHash('sha256').update(parts.pasted).digest('hex') : '';
   return createHash('sha256')
-    .update(JSON.stringify([parts.grantType, parts.tokenUrl, parts.issuer, parts.clientId, pasted]))
+    .update(
+      JSON.stringify([
+        parts.grantType,
+        parts.tokenUrl,
+        parts.issuer,
+        parts.clientId,
+        parts.refreshTokenUrl ?? '',
+        pasted,
+      ]),
+    )
     .digest('hex');
 }
 

@@ -126,6 +126,7 @@ describe('sign-in store', () => {
       { tokenUrl: 'https://b/t' },
       { issuer: 'https://a' },
       { clientId: 'd' },
+      { refreshTokenUrl: 'https://elsewhere/t' },
       { pasted: 'rt' },
     ]) {
       expect(fingerprint({ ...base, ...change }), JSON.stringify(change)).to.not.equal(fp);

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  enterUserCode,
   signInAt,
   startDelegatedProvider,
   type DelegatedProvider,
@@ -387,6 +388,28 @@ describe('delegated access in a real Node-RED, attacked through its new routes',
     expect((await call('GET', '/auth-objects/sign-in/pub', 'reader')).json.state).to.equal(
       'denied',
     );
+  });
+
+  it('signs a confidential client in with a device code, the secret only to the provider', async () => {
+    const d = await call('POST', '/auth-objects/device', 'tester', { id: 'dev' });
+    expect(d.status, d.text).to.equal(200);
+    expect(Object.keys(d.json).sort()).to.deep.equal([
+      'expires_in',
+      'interval',
+      'user_code',
+      'verification_uri',
+      'verification_uri_complete',
+    ]);
+    await enterUserCode(op, d.json.verification_uri as string, d.json.user_code as string, 'erin');
+    // oidc-provider asks for 5 s between polls: the first poll after that gets the tokens.
+    let st: Json = {};
+    for (let i = 0; i < 60; i++) {
+      st = (await call('GET', '/auth-objects/sign-in/dev', 'reader')).json;
+      if (st.state !== 'pending') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(st.state).to.equal('signed-in');
+    expect(st.who).to.equal('erin');
   });
 
   it('limits how many sign-ins one user may start, with Retry-After', async () => {

@@ -241,6 +241,7 @@ describe('delegated access', function () {
       const changes: [Json, Record<string, string>][] = [
         [{}, op.confidentialClient],
         [{ tokenUrl: `${op.issuer}/token?x=1` }, op.publicClient],
+        [{ refreshTokenUrl: `${op.issuer}/token?r=1` }, op.publicClient],
         [{ grantType: 'device_code', deviceAuthorizationUrl: op.deviceUrl }, op.publicClient],
       ];
       for (const [change, creds] of changes) {
@@ -294,6 +295,16 @@ describe('delegated access', function () {
       l.send();
       await l.settled(2);
       expect(l.out).to.have.length(1);
+    });
+
+    it('keeps showing a working sign-in while a new one is started and abandoned', async () => {
+      l = await load(flowOf(acObject()), { auth: op.publicClient });
+      await signIn();
+      const a = await authorize();
+      expect(a.status).to.equal(200);
+      const st = await state();
+      expect(st.state).to.equal('signed-in');
+      expect(st.who).to.equal('ann');
     });
 
     it('refuses a wrong, reused or expired state and stores nothing', async () => {
@@ -644,8 +655,11 @@ describe('delegated access', function () {
       await helper.request().post('/auth-objects/device').send({ id: 'auth' }).expect(200);
       await new Promise((r) => setTimeout(r, 100));
       await helper.unload();
+      // A poll already on the wire may still arrive; none starts afterwards (one every
+      // 20 ms otherwise).
+      await new Promise((r) => setTimeout(r, 60));
       const n = tokenPolls().length;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 240));
       expect(tokenPolls().length).to.equal(n);
     });
 
