@@ -13,7 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/node-red-process';
-import { signInOverHttp } from '../helpers/oidc-sign-in';
+import { signInAt } from '../fixtures/oidc-delegated';
 
 const root = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -444,7 +444,7 @@ describe('npm start: the demo', function () {
       body: JSON.stringify({ id: signInObject, redirectUri: `${nodeRed}/auth-objects/callback` }),
     });
     expect(url.startsWith(`${authUrl}/oidc/auth?`), url).to.equal(true);
-    const back = await signInOverHttp(url, 'demo-user');
+    const back = (await signInAt({ issuer: `${authUrl}/oidc` }, url, 'demo-user')).href;
     expect(back.startsWith(`${nodeRed}/auth-objects/callback?`), back).to.equal(true);
     expect((await fetch(back)).status).to.equal(200);
     expect(
