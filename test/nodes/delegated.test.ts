@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AuthObjectNode } from '../../nodes/auth-object-api';
 import { SIGN_IN_TIMING } from '../../nodes/signin-routes';
-import { SignInStore, STORE_FILE } from '../../nodes/signin-store';
+import { KEY_FILE, SignInStore, STORE_FILE } from '../../nodes/signin-store';
 import {
   enterUserCode,
   signInAt,
@@ -295,6 +295,31 @@ describe('delegated access', function () {
       l.send();
       await l.settled(2);
       expect(l.out).to.have.length(1);
+    });
+
+    it("encrypts with Node-RED's credential secret, or with a key file of its own when encryption is off", async () => {
+      for (const [credentialSecret, k] of [
+        ['a-credential-secret', 'secret'],
+        [false, 'file'],
+      ] as const) {
+        helper.settings({ userDir, credentialSecret });
+        l = await load(flowOf(acObject()), { auth: op.publicClient });
+        await signIn();
+        const doc = JSON.parse(fs.readFileSync(path.join(userDir, STORE_FILE), 'utf8'));
+        expect(doc.entries.auth.k).to.equal(k);
+        expect(fs.statSync(path.join(userDir, STORE_FILE)).mode & 0o777).to.equal(0o600);
+        const key = path.join(userDir, KEY_FILE);
+        expect(fs.existsSync(key)).to.equal(k === 'file');
+        if (k === 'file') expect(fs.statSync(key).mode & 0o777).to.equal(0o600);
+        // Read back with that secret only.
+        const secret = () => credentialSecret;
+        expect(new SignInStore({ userDir, secret }).get('auth')?.refreshToken).to.equal(
+          op.issuedRefreshTokens.at(-1),
+        );
+        await helper.unload();
+      }
+      helper.settings({ userDir });
+      l = await load(flowOf(acObject()), { auth: op.publicClient });
     });
 
     it('keeps showing a working sign-in while a new one is started and abandoned', async () => {
