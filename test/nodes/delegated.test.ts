@@ -4,6 +4,7 @@
  * signed in through the package's admin routes as the editor does.
  */
 import { expect } from 'chai';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -560,6 +561,26 @@ describe('delegated access', function () {
       expect(l.out).to.have.length(1);
       await object().getToken(true);
       expect(refreshBodies()).to.have.length(1);
+    });
+
+    it('signs in a private_key_jwt client, the device authorization request signed too', async () => {
+      await op.close();
+      const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      op = await startDelegatedProvider({ redirectUris: [REDIRECT], jwtPublicKey: publicKey });
+      l = await load(flowOf(dcObject({ clientAuth: 'private_key_jwt' })), {
+        auth: {
+          clientId: 'jwt-app',
+          privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        },
+      });
+      const r = await start();
+      expect(r.status, r.text).to.equal(200);
+      await enterUserCode(op, r.body.verification_uri as string, r.body.user_code as string, 'fay');
+      const st = await settledState();
+      expect(st.state, JSON.stringify(st)).to.equal('signed-in');
+      expect(op.tokenBodies.every((b) => new URLSearchParams(b).has('client_assertion'))).to.equal(
+        true,
+      );
     });
 
     it('reports a denied device sign-in and stores nothing', async () => {
