@@ -406,6 +406,16 @@ describe('delegated access', function () {
       }
     });
 
+    it('keeps at most 10 sign-ins of one user waiting, then says when to try again', async () => {
+      l = await load(flowOf(acObject()), { auth: op.publicClient });
+      for (let i = 0; i < 10; i++) expect((await authorize()).status).to.equal(200);
+      const full = await authorize();
+      expect(full.status).to.equal(429);
+      expect(full.body.code).to.equal('RATE_LIMITED');
+      expect(Number(full.headers['retry-after'])).to.be.within(590, 600);
+      expect(op.tokenBodies).to.have.length(0);
+    });
+
     it('refuses redirect URIs that are not the callback route', async () => {
       l = await load(flowOf(acObject()), { auth: op.publicClient });
       for (const redirectUri of [
