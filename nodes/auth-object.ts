@@ -136,6 +136,10 @@ export = function (RED: NodeAPI) {
           settings,
           transport: createTransport(transportOptions),
           onState: setState,
+          onDiscovered: () => {
+            const mismatch = m.clientAuthMismatch();
+            if (mismatch) node.warn(clientAuthWarning(mismatch));
+          },
           delegated: {
             refreshToken: record ? record.refreshToken : pasted,
             refused: record?.refused === true,

@@ -178,11 +178,19 @@ export function registerSignInRoutes(RED: NodeAPI, support: Support): void {
     let mine = 0;
     for (const p of pending.values()) if (p.user === user) mine++;
     if (pending.size >= MAX_PENDING || mine >= MAX_PENDING_PER_USER) {
-      return fail(
-        429,
-        CODES.RATE_LIMITED,
-        t('signIn.tooManyPending', {}, 'too many sign-ins are waiting; finish or wait for them'),
-      );
+      // Until the oldest state that counts here runs out.
+      let oldest = Infinity;
+      for (const p of pending.values()) {
+        if (pending.size >= MAX_PENDING || p.user === user) oldest = Math.min(oldest, p.expiresAt);
+      }
+      return {
+        ...fail(
+          429,
+          CODES.RATE_LIMITED,
+          t('signIn.tooManyPending', {}, 'too many sign-ins are waiting; finish or wait for them'),
+        ),
+        retryAfter: Math.max(1, Math.ceil((oldest - now) / 1000)),
+      };
     }
     const turned = limited(req);
     if (turned) return turned;

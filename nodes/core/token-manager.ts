@@ -147,6 +147,8 @@ export class TokenManager {
   private readonly delegated: DelegatedOptions | undefined;
   /** The server refused this delegated object's refresh token. */
   private refused = false;
+  /** Counts sign-ins: a renewal that started before one must not undo it. */
+  private signIns = 0;
 
   constructor(opts: TokenManagerOptions) {
     this.s = opts.settings;
@@ -187,6 +189,7 @@ export class TokenManager {
     this.refused = false;
     this.token = undefined;
     this.paused = undefined;
+    this.signIns++;
     return this.store(set, true);
   }
 
@@ -334,13 +337,20 @@ export class TokenManager {
     this.onState(
       had ? { state: 'refreshing', expiresAt: had.pub.expiresAtMs } : { state: 'requesting' },
     );
+    const signIns = this.signIns;
+    // A sign-in while this renewal was under way wins: its token stands, whatever came back.
+    const overtaken = () => (this.signIns !== signIns && this.token ? this.token.pub : undefined);
     try {
       if (this.s.discovery) await this.endpoint();
       let set: TokenSet | undefined;
       if (this.refreshToken) {
         try {
           set = await this.request(refreshRequest(this.s, this.refreshToken));
+          const newer = overtaken();
+          if (newer) return newer;
         } catch (err) {
+          const newer = overtaken();
+          if (newer) return newer;
           const e = toAuthError(err);
           // A refused refresh token falls back to the full grant; an outage does not.
           if (e.transient || e.kind === 'closed') throw e;

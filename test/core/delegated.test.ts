@@ -332,6 +332,35 @@ describe('token manager of a delegated grant', () => {
     expect(m.signInError()?.key).to.equal('signInAgain');
   });
 
+  it('lets a sign-in made while a renewal is under way stand, whatever the renewal gets back', async () => {
+    for (const answer of [json(400, { error: 'invalid_grant' }), token(9)]) {
+      let release: () => void = () => {};
+      const requests: TokenRequest[] = [];
+      const transport: Transport = {
+        send(req) {
+          requests.push(req);
+          return new Promise((resolve) => {
+            release = () => resolve(answer);
+          });
+        },
+        close() {},
+      };
+      rotated.length = 0;
+      refused = 0;
+      const { m } = make(transport, 'rt-old');
+      const renewing = m.getToken();
+      await new Promise((r) => setImmediate(r));
+      m.signIn(processTokenResponse(token(1), Date.now(), ''));
+      release();
+      expect((await renewing).access_token).to.equal('at-1');
+      expect((await m.getToken()).access_token).to.equal('at-1');
+      expect(refused).to.equal(0);
+      expect(rotated.map((r) => r[0])).to.deep.equal(['rt-1']);
+      expect(m.signInError()).to.equal(undefined);
+      expect(requests).to.have.length(1);
+    }
+  });
+
   it('starts in "sign in again" when the store says the server refused the last token', async () => {
     const t = scripted(token(1));
     const { m } = make(t.transport, undefined, true);

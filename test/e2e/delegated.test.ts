@@ -423,6 +423,7 @@ describe('delegated access in a real Node-RED, attacked through its new routes',
       else expect(r.status).to.equal(200);
     }
     expect(limited?.json.code).to.equal('RATE_LIMITED');
+    expect(Number(limited?.headers.get('retry-after'))).to.be.within(1, 600);
     // The admin is not locked out by the tester.
     const admin = await call('POST', '/auth-objects/authorize', 'admin', {
       id: 'pub',

@@ -4,12 +4,13 @@
  * signed in through the package's admin routes as the editor does.
  */
 import { expect } from 'chai';
+import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuthObjectNode } from '../../nodes/auth-object-api';
 import { SIGN_IN_TIMING } from '../../nodes/signin-routes';
-import { SignInStore, STORE_FILE } from '../../nodes/signin-store';
+import { KEY_FILE, SignInStore, STORE_FILE } from '../../nodes/signin-store';
 import {
   enterUserCode,
   signInAt,
@@ -297,6 +298,31 @@ describe('delegated access', function () {
       expect(l.out).to.have.length(1);
     });
 
+    it("encrypts with Node-RED's credential secret, or with a key file of its own when encryption is off", async () => {
+      for (const [credentialSecret, k] of [
+        ['a-credential-secret', 'secret'],
+        [false, 'file'],
+      ] as const) {
+        helper.settings({ userDir, credentialSecret });
+        l = await load(flowOf(acObject()), { auth: op.publicClient });
+        await signIn();
+        const doc = JSON.parse(fs.readFileSync(path.join(userDir, STORE_FILE), 'utf8'));
+        expect(doc.entries.auth.k).to.equal(k);
+        expect(fs.statSync(path.join(userDir, STORE_FILE)).mode & 0o777).to.equal(0o600);
+        const key = path.join(userDir, KEY_FILE);
+        expect(fs.existsSync(key)).to.equal(k === 'file');
+        if (k === 'file') expect(fs.statSync(key).mode & 0o777).to.equal(0o600);
+        // Read back with that secret only.
+        const secret = () => credentialSecret;
+        expect(new SignInStore({ userDir, secret }).get('auth')?.refreshToken).to.equal(
+          op.issuedRefreshTokens.at(-1),
+        );
+        await helper.unload();
+      }
+      helper.settings({ userDir });
+      l = await load(flowOf(acObject()), { auth: op.publicClient });
+    });
+
     it('keeps showing a working sign-in while a new one is started and abandoned', async () => {
       l = await load(flowOf(acObject()), { auth: op.publicClient });
       await signIn();
@@ -378,6 +404,16 @@ describe('delegated access', function () {
         expect(d.body.code).to.equal('DEPLOY_FIRST');
         expect((await helper.request().get(`/auth-objects/sign-in/${id}`)).status).to.equal(404);
       }
+    });
+
+    it('keeps at most 10 sign-ins of one user waiting, then says when to try again', async () => {
+      l = await load(flowOf(acObject()), { auth: op.publicClient });
+      for (let i = 0; i < 10; i++) expect((await authorize()).status).to.equal(200);
+      const full = await authorize();
+      expect(full.status).to.equal(429);
+      expect(full.body.code).to.equal('RATE_LIMITED');
+      expect(Number(full.headers['retry-after'])).to.be.within(590, 600);
+      expect(op.tokenBodies).to.have.length(0);
     });
 
     it('refuses redirect URIs that are not the callback route', async () => {
@@ -535,6 +571,26 @@ describe('delegated access', function () {
       expect(l.out).to.have.length(1);
       await object().getToken(true);
       expect(refreshBodies()).to.have.length(1);
+    });
+
+    it('signs in a private_key_jwt client, the device authorization request signed too', async () => {
+      await op.close();
+      const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      op = await startDelegatedProvider({ redirectUris: [REDIRECT], jwtPublicKey: publicKey });
+      l = await load(flowOf(dcObject({ clientAuth: 'private_key_jwt' })), {
+        auth: {
+          clientId: 'jwt-app',
+          privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        },
+      });
+      const r = await start();
+      expect(r.status, r.text).to.equal(200);
+      await enterUserCode(op, r.body.verification_uri as string, r.body.user_code as string, 'fay');
+      const st = await settledState();
+      expect(st.state, JSON.stringify(st)).to.equal('signed-in');
+      expect(op.tokenBodies.every((b) => new URLSearchParams(b).has('client_assertion'))).to.equal(
+        true,
+      );
     });
 
     it('reports a denied device sign-in and stores nothing', async () => {
