@@ -238,6 +238,19 @@ describe('delegated access', function () {
       expect(refreshBodies().at(-1)!.get('refresh_token')).to.equal(op.issuedRefreshTokens[2]);
     });
 
+    it('deletes the sign-in with the object', async () => {
+      const flow = flowOf(acObject());
+      l = await load(flow, { auth: op.publicClient });
+      await signIn();
+      const stored = () => JSON.parse(fs.readFileSync(path.join(userDir, STORE_FILE), 'utf8'));
+      expect(Object.keys(stored().entries)).to.deep.equal(['auth']);
+      const without = flow.filter((n) => n.id !== 'auth' && n.id !== 'get');
+      await helper.setFlows(without, 'full', {});
+      expect(stored().entries).to.deep.equal({});
+      await helper.setFlows(flow, 'full', { auth: op.publicClient });
+      expect((await state()).state).to.equal('none');
+    });
+
     it('drops the sign-in when a deploy changes the client ID, the token URL or the grant', async () => {
       const changes: [Json, Record<string, string>][] = [
         [{}, op.confidentialClient],
