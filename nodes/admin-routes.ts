@@ -22,7 +22,7 @@ import { runCheck } from './core/expiry-report';
 import { tokenView } from './core/token-view';
 import { clientCertNotAfter } from './core/certificate';
 import { createTransport } from './core/http';
-import { probeStatic, probeToken } from './core/probe';
+import { probeDelegated, probeStatic, probeToken } from './core/probe';
 import { RateLimiter, type Budget } from './core/rate-limit';
 import {
   FORM_SETTINGS,
@@ -30,8 +30,9 @@ import {
   type DeployedObject,
   type FormValues,
 } from './core/test-form';
-import { THRESHOLDS, endpointLabel } from './core/rules';
+import { THRESHOLDS, endpointLabel, isDelegatedGrant } from './core/rules';
 import { authObjects, type Support } from './runtime-support';
+import type { AuthObjectNode } from './auth-object-api';
 
 /** A Test connection form is a few KB: anything deeper or larger is not one. */
 const BODY_BOUNDS = { maxDepth: 6, maxValues: 2000, maxChars: 64 * 1024 };
@@ -257,6 +258,26 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
         body: { ok: false, code: r.error.code, message: support.describe(r.error) },
       };
     }
+    if (isDelegatedGrant((validated.settings as Settings).grantType)) {
+      const d = await probeDelegated(validated.settings as Settings, transport);
+      if (!d.ok) {
+        return {
+          status: 200,
+          body: { ok: false, code: d.error.code, message: support.describe(d.error) },
+        };
+      }
+      return {
+        status: 200,
+        body: {
+          ...d,
+          message: t(
+            'test.delegated',
+            {},
+            'Test connection does not sign in: deploy, then press Sign in.',
+          ),
+        },
+      };
+    }
     const result = await probeToken(validated.settings as Settings, transport, admit);
     if (!result.ok && !result.error) {
       own.release();
@@ -317,6 +338,18 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
     },
   );
 
+  function signInOf(o: AuthObjectNode) {
+    const h = typeof o.signIn === 'function' ? o.signIn() : undefined;
+    if (!h) return undefined;
+    const { state, who, at, refreshExpiresAt } = h.view();
+    return {
+      state,
+      ...(who ? { who } : {}),
+      ...(at ? { at } : {}),
+      ...(refreshExpiresAt ? { refreshExpiresAt } : {}),
+    };
+  }
+
   function expiries() {
     const live = authObjects(RED);
     const infos = live.map((o) => o.expiryInfo());
@@ -326,6 +359,8 @@ export function registerAdminRoutes(RED: NodeAPI, support: Support): void {
       endpoint: infos[i]!.endpoint ?? endpointLabel({}),
       // State and times only: the sidebar shows "idle" rather than a stale "valid until".
       token: tokenView(o.tokenState()),
+      // A delegated object's sign-in: who, when, until when; never a token.
+      ...(signInOf(o) ? { signIn: signInOf(o) } : {}),
     }));
     const result = runCheck(infos, Date.now(), THRESHOLDS);
     return {

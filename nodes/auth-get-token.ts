@@ -76,6 +76,15 @@ export = function (RED: NodeAPI) {
               };
         case 'error': {
           const code = s.error.code;
+          // A delegated grant without a usable refresh token: a person has to act.
+          if (code === 'SIGN_IN_REQUIRED') {
+            const again = (s.error as { key?: unknown }).key === 'signInAgain';
+            return {
+              fill: 'red',
+              shape: 'ring',
+              text: t(again ? 'status.signInAgain' : 'status.signInRequired'),
+            };
+          }
           if (s.expiresAt !== undefined) {
             const time = formatUntil(s.expiresAt);
             return {

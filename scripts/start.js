@@ -301,6 +301,8 @@ function banner({ nodeRedUrl, auth, inbox, deployed, dashboard }) {
     ' Demo credentials, already in the demo flows:',
     `   password grant       client ${DEMO.app.clientId} / ${DEMO.app.clientSecret}, user ${DEMO.user.username} / ${DEMO.user.password}`,
     `   client credentials   client ${DEMO.service.clientId} / ${DEMO.service.clientSecret}`,
+    `   sign in (examples 11, 12)  user ${DEMO.user.username} at ${auth.signIn.issuer} (client ${auth.signIn.clientId});`,
+    `                        open the auth object, Sign in; device codes go to ${auth.signIn.devicePage}`,
     '',
     deployed
       ? ' Deployed the example flows to the tab "auth-objects demo". Click their inject buttons.\n' +
@@ -340,7 +342,11 @@ async function main() {
   await checkFree(ports.nodeRed, 'Node-RED editor', 'PORT');
   let auth;
   try {
-    auth = await startAuthServer({ port: ports.auth, tokenLifetime });
+    auth = await startAuthServer({
+      port: ports.auth,
+      tokenLifetime,
+      nodeRedPorts: [ports.nodeRed],
+    });
   } catch (err) {
     throw err.code === 'EADDRINUSE'
       ? portInUse(ports.auth, 'demo authorization server', 'DEMO_AUTH_PORT')

@@ -23,8 +23,10 @@ import {
   GRANT_TYPES,
   SECONDS,
   checkEndpoint,
+  checkAuthorizeParams,
   checkExtraParams,
   checkIssuer,
+  grantEndpoint,
   checkNumber,
   credentialsNeeded,
   needsClientCertificate,
@@ -51,6 +53,8 @@ export interface Credentials {
   apiKey?: string;
   /** The `bearer` kind's token (e.g. a personal access token). */
   token?: string;
+  /** The `refresh_token` grant's pasted refresh token. */
+  refreshToken?: string;
 }
 
 /** Settings as they come from the editor (any field may be missing or of the wrong type). */
@@ -74,6 +78,9 @@ export interface RawSettings {
   testUrl?: unknown;
   assertionAudience?: unknown;
   assertionSubject?: unknown;
+  authorizeUrl?: unknown;
+  deviceAuthorizationUrl?: unknown;
+  authorizeParams?: unknown;
 }
 
 /**
@@ -112,6 +119,14 @@ export interface Settings {
   clientCertNotAfter?: number;
   /** Present exactly when `clientAuth` is `private_key_jwt`. */
   assertion?: AssertionSettings;
+  /**
+   * `authorization_code`: the authorization endpoint; `device_code`: the device
+   * authorization endpoint. Typed, or (with `discovery`) filled in by discovery.
+   */
+  authorizeUrl?: URL;
+  deviceAuthorizationUrl?: URL;
+  /** Added to the authorization (or device authorization) request. */
+  authorizeParams: [string, string][];
   credentials: Required<Pick<Credentials, 'clientId'>> & Credentials;
 }
 
@@ -136,6 +151,12 @@ const ENDPOINT_MESSAGES = {
   fragment: 'must not contain a #fragment',
   insecure:
     'must use https (http is allowed only for loopback addresses or with "allow insecure http")',
+} as const;
+
+const AUTHORIZE_MESSAGES = {
+  'param-name': () => 'an authorization parameter has no name',
+  'param-reserved': (name: string) => `authorization parameter "${name}" is set by the node itself`,
+  'param-value': (name: string) => `authorization parameter "${name}" must be text`,
 } as const;
 
 const PARAM_MESSAGES = {
@@ -344,6 +365,22 @@ export function validateSettings(
   }
   const extraParams = extra.params;
 
+  // The grant's other endpoint: typed, or discovered from the issuer when left empty.
+  const other = grantEndpoint(grantType);
+  let otherUrl: URL | undefined;
+  if (other && (text(raw[other]) || !issuer)) otherUrl = parseEndpoint(other, raw[other], insecure);
+  let authorizeParams: [string, string][] = [];
+  if (other) {
+    const r = checkAuthorizeParams(raw.authorizeParams);
+    if ('problem' in r) {
+      const name = 'name' in r ? r.name : '';
+      throw new ConfigError('authorizeParams', r.problem, AUTHORIZE_MESSAGES[r.problem](name), {
+        param: name,
+      });
+    }
+    authorizeParams = r.params;
+  }
+
   const c = creds ?? {};
   const needed = credentialsNeeded(grantType, clientAuth, 'oauth2');
   const clientId = text(c.clientId);
@@ -380,6 +417,9 @@ export function validateSettings(
   if (needed.includes('password') && !c.password) {
     throw new ConfigError('password', 'required', 'password is required');
   }
+  if (needed.includes('refreshToken') && !text(c.refreshToken)) {
+    throw new ConfigError('refreshToken', 'required', 'refreshToken is required');
+  }
 
   return {
     grantType,
@@ -393,12 +433,17 @@ export function validateSettings(
     cooldownMs: seconds('cooldown')(raw.cooldown),
     ...(assertion ? { assertion } : {}),
     ...(discovery ? { discovery } : {}),
+    ...(otherUrl ? { [other!]: otherUrl } : {}),
+    authorizeParams,
     ...(tls.clientCertNotAfter !== undefined ? { clientCertNotAfter: tls.clientCertNotAfter } : {}),
     credentials: {
       clientId,
       clientSecret: c.clientSecret,
       username: c.username,
       password: c.password,
+      ...(grantType === 'refresh_token' && text(c.refreshToken)
+        ? { refreshToken: text(c.refreshToken) }
+        : {}),
     },
   };
 }

@@ -7,7 +7,7 @@ import { parseEndpoint, type Settings } from './config';
 import { AuthError, ConfigError, errors } from './errors';
 import type { Transport } from './http';
 import { cleanOnly, type Redactor } from './redact';
-import type { ClientAuthMismatch } from './rules';
+import { grantEndpoint, type ClientAuthMismatch } from './rules';
 
 /** A discovery document is a few KB; anything much larger is not one. */
 export const MAX_DISCOVERY_BYTES = 256 * 1024;
@@ -16,7 +16,17 @@ export interface Discovered {
   tokenEndpoint: URL;
   /** `token_endpoint_auth_methods_supported`, when the server lists them. */
   authMethods?: string[];
+  /** `authorization_endpoint`, read when the grant needs it and none is typed. */
+  authorizeUrl?: URL;
+  /** `device_authorization_endpoint` (RFC 8628 §4), likewise. */
+  deviceAuthorizationUrl?: URL;
 }
+
+/** Which discovery member holds the endpoint of a grant's property. */
+const MEMBERS = {
+  authorizeUrl: 'authorization_endpoint',
+  deviceAuthorizationUrl: 'device_authorization_endpoint',
+} as const;
 
 /** Where the document is: the issuer with `/.well-known/openid-configuration` appended (§4). */
 export function discoveryUrl(issuer: URL): URL {
@@ -85,9 +95,23 @@ export async function discover(
       reason: err instanceof ConfigError ? err.message : 'missing',
     });
   }
+  // The grant's other endpoint, unless typed: the same https rule as the token endpoint.
+  const other = grantEndpoint(s.grantType);
+  let otherUrl: URL | undefined;
+  if (other && !s[other]) {
+    try {
+      otherUrl = parseEndpoint(MEMBERS[other], doc[MEMBERS[other]], d.allowInsecureHttp);
+    } catch (err) {
+      throw errors.discovery('grantEndpoint', {
+        member: MEMBERS[other],
+        reason: err instanceof ConfigError ? err.message : 'missing',
+      });
+    }
+  }
   const methods = doc.token_endpoint_auth_methods_supported;
   return {
     tokenEndpoint,
+    ...(otherUrl && other ? { [other]: otherUrl } : {}),
     ...(Array.isArray(methods)
       ? { authMethods: methods.filter((m): m is string => typeof m === 'string') }
       : {}),
@@ -99,6 +123,10 @@ export function withTokenEndpoint(s: Settings, found: Discovered): Settings {
   const refreshTokenUrl =
     s.refreshTokenUrl === s.tokenUrl ? found.tokenEndpoint : s.refreshTokenUrl;
   const next: Settings = { ...s, tokenUrl: found.tokenEndpoint, refreshTokenUrl };
+  if (found.authorizeUrl && !s.authorizeUrl) next.authorizeUrl = found.authorizeUrl;
+  if (found.deviceAuthorizationUrl && !s.deviceAuthorizationUrl) {
+    next.deviceAuthorizationUrl = found.deviceAuthorizationUrl;
+  }
   delete next.discovery;
   return next;
 }

@@ -18,6 +18,7 @@ export type ErrorKind =
   | 'client-cert' // the TLS configuration's client certificate has expired
   | 'assertion' // the private_key_jwt client assertion could not be signed
   | 'message' // the message cannot take the credential (no msg.url for a query API key)
+  | 'sign-in' // a delegated grant has no usable refresh token: a person must sign in
   | 'closed'
   | 'unknown'; // none of the above: a bug, never a guess
 
@@ -49,6 +50,15 @@ export const CODES = {
   UNKNOWN_AUTH_OBJECT: 'UNKNOWN_AUTH_OBJECT',
   /** `msg.authObject` is the name of more than one deployed auth object. */
   AMBIGUOUS_AUTH_OBJECT: 'AMBIGUOUS_AUTH_OBJECT',
+  /**
+   * A delegated grant without a usable refresh token: never signed in, or the server
+   * refused the refresh token. Nothing is sent until someone signs in (again).
+   */
+  SIGN_IN_REQUIRED: 'SIGN_IN_REQUIRED',
+  /** Sign-in: the object is not deployed, or deployed with another grant. */
+  DEPLOY_FIRST: 'DEPLOY_FIRST',
+  /** Sign-in: the provider's answer (authorization, device or token) could not be used. */
+  SIGN_IN_FAILED: 'SIGN_IN_FAILED',
 } as const;
 
 interface AuthErrorOptions {
@@ -183,6 +193,31 @@ export const errors = {
       { key: 'noUrl', params: { name } },
     );
   },
+  /** `again`: the server refused the refresh token; otherwise nobody signed in yet. */
+  signInRequired(again: boolean) {
+    return new AuthError(
+      'sign-in',
+      CODES.SIGN_IN_REQUIRED,
+      again
+        ? 'the server refused the refresh token: sign in again in the auth object'
+        : 'nobody has signed in yet: sign in in the auth object',
+      { key: again ? 'signInAgain' : 'signInRequired' },
+    );
+  },
+  /**
+   * A sign-in's answer could not be used: `nonce` (the ID token is not for this sign-in),
+   * `device` (no device authorization answer).
+   */
+  signInFailed(why: 'nonce' | 'device') {
+    return new AuthError(
+      'bad-response',
+      CODES.SIGN_IN_FAILED,
+      why === 'nonce'
+        ? 'the ID token of the sign-in is not for this sign-in (nonce)'
+        : 'the device authorization endpoint did not answer with a device code',
+      { key: `signInFailed.${why}` },
+    );
+  },
   closed(message = 'authentication object was stopped (redeployed)') {
     return new AuthError('closed', CODES.CLOSED, message);
   },
@@ -219,6 +254,7 @@ const DISCOVERY = {
   notJson: 'the document is not a JSON object',
   issuer: 'the document names issuer "{claimed}", not "{issuer}"',
   endpoint: 'the document has no usable token_endpoint ({reason})',
+  grantEndpoint: 'the document has no usable {member} ({reason}); type it',
 } as const;
 export type Discovery = keyof typeof DISCOVERY;
 
@@ -257,6 +293,8 @@ export const ADVICE = {
     "A slow server: raise Timeout. Behind a proxy, Node-RED reaches the server only through it: pick an http proxy in the auth object, or set HTTPS_PROXY (and NO_PROXY for internal hosts) in Node-RED's environment.",
   NO_URL:
     'Set msg.url to the full https:// URL before get token and leave the URL of the http request node empty, so it takes msg.url with the key.',
+  SIGN_IN_REQUIRED:
+    'Open the auth object in the editor and press Sign in (on a deployed object); the refresh token it obtains is kept across restarts.',
   NETWORK:
     "Check the host and port of the URL. Behind a proxy, Node-RED reaches the server only through it: pick an http proxy in the auth object, or set HTTPS_PROXY (and NO_PROXY for internal hosts) in Node-RED's environment.",
 } as const;
@@ -298,6 +336,8 @@ function adviceKey(err: AuthError): AdviceKey | undefined {
       return 'ASSERTION_FAILED';
     case 'message':
       return err.code === CODES.NO_URL ? 'NO_URL' : undefined;
+    case 'sign-in':
+      return 'SIGN_IN_REQUIRED';
     case 'tls':
       return err.code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'ERR_TLS_CERT_ALTNAME_INVALID' : 'TLS';
     case 'timeout':

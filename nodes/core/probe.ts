@@ -118,3 +118,48 @@ export async function probeStatic(
     transport.close();
   }
 }
+
+/** Test connection of a delegated grant: the endpoints it would use; no token request. */
+export type DelegatedProbeResult =
+  | {
+      ok: true;
+      delegated: true;
+      tokenEndpoint: string;
+      authorizeEndpoint?: string;
+      deviceAuthorizationEndpoint?: string;
+    }
+  | { ok: false; error: AuthError };
+
+/**
+ * A delegated grant has nothing to test without a person signing in, and a refresh with
+ * a pasted token would rotate it away from the deployed object; so only discovery runs
+ * (when the endpoints come from the issuer), and the answer names the endpoints.
+ */
+export async function probeDelegated(
+  settings: Settings,
+  transport: Transport,
+): Promise<DelegatedProbeResult> {
+  const manager = new TokenManager({
+    settings: { ...settings, cooldownMs: 0 },
+    transport,
+    retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+  });
+  try {
+    const token = await manager.endpoint();
+    const s = manager.settings;
+    const show = (u: URL) => manager.redact(u.href, 2000);
+    return {
+      ok: true,
+      delegated: true,
+      tokenEndpoint: show(token),
+      ...(s.authorizeUrl ? { authorizeEndpoint: show(s.authorizeUrl) } : {}),
+      ...(s.deviceAuthorizationUrl
+        ? { deviceAuthorizationEndpoint: show(s.deviceAuthorizationUrl) }
+        : {}),
+    };
+  } catch (err) {
+    return { ok: false, error: err instanceof AuthError ? err : errors.unknown() };
+  } finally {
+    manager.close();
+  }
+}

@@ -7,7 +7,30 @@
 
 /** RFC 7523 §2.1: a signed JWT exchanged for a token (e.g. a Google service account). */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-export type GrantType = 'password' | 'client_credentials' | typeof JWT_BEARER_GRANT;
+/** RFC 8628 §3.4: what a device flow sends; the property value is `device_code`. */
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+export type GrantType =
+  | 'password'
+  | 'client_credentials'
+  | typeof JWT_BEARER_GRANT
+  | 'authorization_code'
+  | 'device_code'
+  | 'refresh_token';
+/**
+ * Grants that act for a person who signed in (or pasted a refresh token): the token is
+ * renewed only with a refresh token, never by repeating a grant.
+ */
+export type DelegatedGrant = 'authorization_code' | 'device_code' | 'refresh_token';
+export const DELEGATED_GRANTS: readonly DelegatedGrant[] = [
+  'authorization_code',
+  'device_code',
+  'refresh_token',
+];
+export const isDelegatedGrant = (grant: string): grant is DelegatedGrant =>
+  (DELEGATED_GRANTS as readonly string[]).includes(grant);
+/** Grants a person signs in for from the editor; the sign-in result is stored encrypted. */
+export const isSignInGrant = (grant: string): boolean =>
+  grant === 'authorization_code' || grant === 'device_code';
 export type ClientAuthMethod =
   'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt' | 'tls_client_auth';
 export type AssertionAlg = 'RS256' | 'ES256';
@@ -16,6 +39,9 @@ export const GRANT_TYPES: readonly GrantType[] = [
   'password',
   'client_credentials',
   JWT_BEARER_GRANT,
+  'authorization_code',
+  'device_code',
+  'refresh_token',
 ];
 
 /**
@@ -66,6 +92,33 @@ export const RESERVED_PARAMS: ReadonlySet<string> = new Set([
   'refresh_token',
   'scope',
 ]);
+
+/**
+ * Authorization request parameters the node sets itself (RFC 6749 §4.1.1, RFC 7636 §4.3,
+ * OpenID Connect `nonce`); an `authorizeParams` entry may not override them.
+ */
+export const RESERVED_AUTHORIZE_PARAMS: ReadonlySet<string> = new Set([
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'nonce',
+  'scope',
+]);
+
+/**
+ * The endpoint besides the token endpoint a grant needs: typed, or from discovery
+ * (`authorization_endpoint`, `device_authorization_endpoint`) when an issuer is set.
+ */
+export function grantEndpoint(
+  grant: string,
+): 'authorizeUrl' | 'deviceAuthorizationUrl' | undefined {
+  if (grant === 'authorization_code') return 'authorizeUrl';
+  if (grant === 'device_code') return 'deviceAuthorizationUrl';
+  return undefined;
+}
 
 /** A number setting: its range and the value an empty field means. */
 export interface NumberRule {
@@ -159,13 +212,16 @@ export type ParamProblem =
  * Extra body parameters as `[name, value]` pairs, or the first problem: each needs a
  * name the node does not set itself, and a text value. Anything but a list means none.
  */
-export function checkExtraParams(list: unknown): { params: [string, string][] } | ParamProblem {
+export function checkExtraParams(
+  list: unknown,
+  reserved: ReadonlySet<string> = RESERVED_PARAMS,
+): { params: [string, string][] } | ParamProblem {
   const params: [string, string][] = [];
   for (const p of Array.isArray(list) ? (list as unknown[]) : []) {
     const item = (p ?? {}) as { name?: unknown; value?: unknown };
     const name = text(item.name);
     if (!name) return { problem: 'param-name' };
-    if (RESERVED_PARAMS.has(name)) return { problem: 'param-reserved', name };
+    if (reserved.has(name)) return { problem: 'param-reserved', name };
     const value = item.value;
     if (value !== undefined && value !== null && typeof value !== 'string') {
       return { problem: 'param-value', name };
@@ -174,6 +230,10 @@ export function checkExtraParams(list: unknown): { params: [string, string][] } 
   }
   return { params };
 }
+
+/** `authorizeParams`: the rule of {@link checkExtraParams}, with the authorization request's own names reserved. */
+export const checkAuthorizeParams = (list: unknown) =>
+  checkExtraParams(list, RESERVED_AUTHORIZE_PARAMS);
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -194,7 +254,14 @@ export function checkNumber(value: unknown, rule: NumberRule): number | undefine
 }
 
 export type CredentialName =
-  'clientId' | 'clientSecret' | 'username' | 'password' | 'privateKey' | 'apiKey' | 'token';
+  | 'clientId'
+  | 'clientSecret'
+  | 'username'
+  | 'password'
+  | 'privateKey'
+  | 'apiKey'
+  | 'token'
+  | 'refreshToken';
 
 /** Credential fields that hold a secret (password fields in the editor). */
 export const SECRET_CREDENTIALS = [
@@ -203,6 +270,7 @@ export const SECRET_CREDENTIALS = [
   'privateKey',
   'apiKey',
   'token',
+  'refreshToken',
 ] as const;
 export type SecretCredential = (typeof SECRET_CREDENTIALS)[number];
 
@@ -226,12 +294,15 @@ export function credentialsNeeded(
   }
   if (grantType === JWT_BEARER_GRANT) return ['clientId', 'privateKey'];
   const needed: CredentialName[] = [];
+  // A delegated grant always names its client, a public one (`none`) too; the refresh
+  // token is typed only for `refresh_token`: signing in obtains the others'.
   if (!(grantType === 'password' && clientAuth === 'none')) needed.push('clientId');
   if (clientAuth === 'client_secret_basic' || clientAuth === 'client_secret_post') {
     needed.push('clientSecret');
   }
   if (clientAuth === 'private_key_jwt') needed.push('privateKey');
   if (grantType === 'password') needed.push('username', 'password');
+  if (grantType === 'refresh_token') needed.push('refreshToken');
   return needed;
 }
 

@@ -46,6 +46,9 @@ export const FORM_SETTINGS = [
   'issuer',
   'tls',
   'proxy',
+  'authorizeUrl',
+  'deviceAuthorizationUrl',
+  'authorizeParams',
 ] as const;
 export type FormSetting = (typeof FORM_SETTINGS)[number];
 
@@ -71,6 +74,8 @@ export const OAUTH_DESTINATION_FIELDS = [
   'extraParams',
   'assertionAudience',
   'assertionSubject',
+  // A device flow authenticates the client at this endpoint too (RFC 8628 §3.1).
+  'deviceAuthorizationUrl',
 ] as const;
 
 /** The same for a static kind: its secret goes to the test URL, in the header or query named. */
@@ -138,6 +143,7 @@ function normal(field: string, v: unknown): string {
     case 'allowInsecureHttp':
       return String(v === true || v === 'true');
     case 'extraParams':
+    case 'authorizeParams':
       return JSON.stringify(
         (Array.isArray(v) ? (v as unknown[]) : []).map((p) => {
           const o = (p ?? {}) as { name?: unknown; value?: unknown };

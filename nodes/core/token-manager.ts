@@ -17,6 +17,7 @@ import type { Settings } from './config';
 import { discover, withTokenEndpoint, type Discovered } from './discovery';
 import { AuthError, errors } from './errors';
 import type { Transport } from './http';
+import type { HttpResponse } from './token-response';
 import { createRedactor, type Redactor } from './redact';
 import { clientAuthMismatch, usesClientAuth, type ClientAuthMismatch } from './rules';
 import { grantRequest, refreshRequest, type TokenRequest } from './token-request';
@@ -81,6 +82,24 @@ export interface TokenManagerOptions {
   onState?: (state: ManagerState) => void;
   /** Called once, when discovery has read the issuer's document. */
   onDiscovered?: (found: Discovered) => void;
+  /** Present for the delegated grants: renewal only by refresh token, never by a grant. */
+  delegated?: DelegatedOptions;
+}
+
+/**
+ * A delegated grant's refresh token: where it starts, and where each new one goes. The
+ * manager never repeats a grant: without a refresh token every request fails at once
+ * with `SIGN_IN_REQUIRED`, and so does every one after the server refused it.
+ */
+export interface DelegatedOptions {
+  /** The stored (or pasted) refresh token; none until someone signs in. */
+  refreshToken?: string;
+  /** The server refused the stored one: "sign in again" rather than "sign in". */
+  refused?: boolean;
+  /** A new refresh token (sign-in or rotation), with its expiry (epoch ms) when the server says. */
+  onRefreshToken(refreshToken: string, refreshExpiresAt: number | undefined, set: TokenSet): void;
+  /** The server refused the refresh token (`invalid_grant`). */
+  onRefused(): void;
 }
 
 interface Cached {
@@ -125,6 +144,11 @@ export class TokenManager {
   private timer: Timer | undefined;
   private readonly setTimer: (fn: () => void, ms: number) => Timer;
   private closed = false;
+  private readonly delegated: DelegatedOptions | undefined;
+  /** The server refused this delegated object's refresh token. */
+  private refused = false;
+  /** Counts sign-ins: a renewal that started before one must not undo it. */
+  private signIns = 0;
 
   constructor(opts: TokenManagerOptions) {
     this.s = opts.settings;
@@ -136,6 +160,58 @@ export class TokenManager {
     this.random = opts.random ?? Math.random;
     this.onState = opts.onState ?? (() => {});
     this.onDiscovered = opts.onDiscovered ?? (() => {});
+    this.delegated = opts.delegated;
+    if (this.delegated) {
+      this.refreshToken = this.delegated.refreshToken || undefined;
+      this.refused = !this.refreshToken && this.delegated.refused === true;
+    }
+  }
+
+  /** The settings as they are now: the discovered endpoints in place once discovery ran. */
+  get settings(): Settings {
+    return this.s;
+  }
+
+  /**
+   * A delegated object without a usable refresh token: the error every message gets,
+   * without a request. Undefined when it has one (or is no delegated object).
+   */
+  signInError(): AuthError | undefined {
+    return this.delegated && !this.refreshToken ? errors.signInRequired(this.refused) : undefined;
+  }
+
+  /**
+   * The token set a sign-in obtained (code exchange or device flow): cached and handed
+   * out like any token, its refresh token kept for renewals (and passed to the store).
+   */
+  signIn(set: TokenSet): AccessToken {
+    if (this.closed) throw closedError();
+    this.refused = false;
+    this.token = undefined;
+    this.paused = undefined;
+    this.signIns++;
+    return this.store(set, true);
+  }
+
+  /**
+   * One token request of a sign-in (a code exchange, a device poll): once, never
+   * retried (a code is single use), with the client's authentication.
+   */
+  exchange(req: TokenRequest): Promise<TokenSet> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.request(req, 1);
+  }
+
+  /**
+   * One request with the client's authentication whose answer is not a token response
+   * (the device authorization request); the caller reads the answer.
+   */
+  async send(req: TokenRequest): Promise<HttpResponse> {
+    if (this.closed) throw closedError();
+    this.requests++;
+    const sent = this.s.assertion ? await authenticate(this.s, req, this.clock.now()) : req;
+    if (this.closed) throw closedError();
+    return this.transport.send(sent, this.s.timeoutMs, this.abort.signal);
   }
 
   /** What discovery found, once it has run; undefined for a typed token URL. */
@@ -251,20 +327,46 @@ export class TokenManager {
   }
 
   private async acquire(): Promise<AccessToken> {
+    const none = this.signInError();
+    if (none) {
+      // Nothing to send: no request, no pause, the same answer for every message.
+      this.onState({ state: 'error', error: none });
+      throw none;
+    }
     const had = this.token;
     this.onState(
       had ? { state: 'refreshing', expiresAt: had.pub.expiresAtMs } : { state: 'requesting' },
     );
+    const signIns = this.signIns;
+    // A sign-in while this renewal was under way wins: its token stands, whatever came back.
+    const overtaken = () => (this.signIns !== signIns && this.token ? this.token.pub : undefined);
     try {
       if (this.s.discovery) await this.endpoint();
       let set: TokenSet | undefined;
       if (this.refreshToken) {
         try {
           set = await this.request(refreshRequest(this.s, this.refreshToken));
+          const newer = overtaken();
+          if (newer) return newer;
         } catch (err) {
+          const newer = overtaken();
+          if (newer) return newer;
           const e = toAuthError(err);
           // A refused refresh token falls back to the full grant; an outage does not.
           if (e.transient || e.kind === 'closed') throw e;
+          if (this.delegated) {
+            // Only `invalid_grant` says the refresh token itself is no good (RFC 6749 §5.2).
+            if (e.code !== 'invalid_grant') throw e;
+            this.refreshToken = undefined;
+            this.refused = true;
+            this.token = undefined;
+            try {
+              this.delegated.onRefused();
+            } catch {
+              // The store's failure is not the token's.
+            }
+            throw errors.signInRequired(true);
+          }
           this.refreshToken = undefined;
         }
       }
@@ -275,7 +377,7 @@ export class TokenManager {
       if (e.kind === 'closed') throw e;
       const now = this.clock.now();
       let pausedUntil: number | undefined;
-      if (!e.transient && this.s.cooldownMs > 0) {
+      if (!e.transient && this.s.cooldownMs > 0 && e.kind !== 'sign-in') {
         pausedUntil = now + this.s.cooldownMs;
         this.paused = { error: e, until: pausedUntil };
       }
@@ -297,7 +399,7 @@ export class TokenManager {
   }
 
   /** One token request with retries of transient failures. */
-  private async request(req: TokenRequest): Promise<TokenSet> {
+  private async request(req: TokenRequest, attempts = this.retry.attempts): Promise<TokenSet> {
     for (let attempt = 1; ; attempt++) {
       if (this.closed) throw closedError();
       try {
@@ -314,7 +416,7 @@ export class TokenManager {
         return processTokenResponse(res, this.clock.now(), this.s.scope, this.redactor(sent));
       } catch (err) {
         const e = toAuthError(err);
-        if (!e.transient || attempt >= this.retry.attempts || this.closed) throw e;
+        if (!e.transient || attempt >= attempts || this.closed) throw e;
         await this.sleep(e.retryAfterMs ?? this.backoff(attempt));
       }
     }
@@ -334,7 +436,14 @@ export class TokenManager {
     const secrets = [c.password, c.clientSecret, this.refreshToken, this.lastAccessToken];
     if (sent) {
       const body = new URLSearchParams(sent.body);
-      for (const name of ['refresh_token', 'client_assertion', 'assertion']) {
+      for (const name of [
+        'refresh_token',
+        'client_assertion',
+        'assertion',
+        'code',
+        'code_verifier',
+        'device_code',
+      ]) {
         secrets.push(body.get(name) ?? '');
       }
     }
@@ -367,8 +476,24 @@ export class TokenManager {
     });
   }
 
-  private store(set: TokenSet): AccessToken {
-    if (set.refreshToken) this.refreshToken = set.refreshToken;
+  private store(set: TokenSet, signedIn = false): AccessToken {
+    if (set.refreshToken) {
+      const rotated = set.refreshToken !== this.refreshToken;
+      this.refreshToken = set.refreshToken;
+      // A sign-in is recorded even when the server handed back the same refresh token.
+      if (this.delegated && (rotated || signedIn || set.refreshExpiresIn !== undefined)) {
+        const at =
+          set.refreshExpiresIn !== undefined
+            ? set.expiresAt - set.lifetime * 1000 + set.refreshExpiresIn * 1000
+            : undefined;
+        try {
+          // Each new refresh token replaces the stored one at once: the old one may be void.
+          this.delegated.onRefreshToken(set.refreshToken, at, set);
+        } catch {
+          // The store's failure is not the token's; it reports it itself.
+        }
+      }
+    }
     this.lastAccessToken = set.accessToken;
     const lifetimeMs = set.lifetime * 1000;
     const lead = Math.min(this.s.refreshBeforeMs, lifetimeMs / 2);

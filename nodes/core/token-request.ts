@@ -6,7 +6,7 @@
  * https://www.rfc-editor.org/rfc/rfc6749#section-6 (refresh).
  */
 import type { ClientAuthMethod, Settings } from './config';
-import { JWT_BEARER_GRANT } from './rules';
+import { DEVICE_CODE_GRANT, JWT_BEARER_GRANT } from './rules';
 
 export interface TokenRequest {
   /** POST unless said otherwise (discovery reads with GET). */
@@ -78,8 +78,41 @@ export function refreshRequest(s: Settings, refreshToken: string): TokenRequest 
   return finish(s, s.refreshTokenUrl, body);
 }
 
-function finish(s: Settings, url: URL, body: URLSearchParams): TokenRequest {
-  for (const [name, value] of s.extraParams) body.append(name, value);
+/**
+ * RFC 6749 §4.1.3 with RFC 7636 §4.5: the code, the verifier and the same redirect URI,
+ * with the client's authentication.
+ */
+export function codeRequest(
+  s: Settings,
+  code: string,
+  verifier: string,
+  redirectUri: string,
+): TokenRequest {
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
+  });
+  return finish(s, s.tokenUrl, body);
+}
+
+/** RFC 8628 §3.1: the device authorization request, scope and `authorizeParams` included. */
+export function deviceAuthorizationRequest(s: Settings): TokenRequest {
+  const body = new URLSearchParams();
+  if (s.scope) body.set('scope', s.scope);
+  for (const [name, value] of s.authorizeParams) body.append(name, value);
+  return finish(s, s.deviceAuthorizationUrl!, body, false);
+}
+
+/** RFC 8628 §3.4: one poll of the token endpoint with the device code. */
+export function deviceTokenRequest(s: Settings, deviceCode: string): TokenRequest {
+  const body = new URLSearchParams({ grant_type: DEVICE_CODE_GRANT, device_code: deviceCode });
+  return finish(s, s.tokenUrl, body);
+}
+
+function finish(s: Settings, url: URL, body: URLSearchParams, extra = true): TokenRequest {
+  if (extra) for (const [name, value] of s.extraParams) body.append(name, value);
   const headers: Record<string, string> = {
     'Content-Type': 'application/x-www-form-urlencoded',
     Accept: 'application/json',

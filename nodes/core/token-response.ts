@@ -25,6 +25,13 @@ export interface TokenSet {
   /** Whether the response had a `scope`: without one, `scope` is only what was asked for. */
   scopeStated: boolean;
   refreshToken?: string;
+  /**
+   * Seconds the refresh token is good for, when the server says (`refresh_expires_in`:
+   * Keycloak; `refresh_token_expires_in`: Microsoft, GitHub).
+   */
+  refreshExpiresIn?: number;
+  /** An OpenID Connect ID token, only read for who signed in; never handed out. */
+  idToken?: string;
 }
 
 /** Lifetime assumed when the server sends no `expires_in`, seconds. */
@@ -156,6 +163,10 @@ export function processTokenResponse(
   if (refreshToken !== undefined && (typeof refreshToken !== 'string' || !refreshToken)) {
     throw bad('refreshToken');
   }
+  const rexp = [obj.refresh_expires_in, obj.refresh_token_expires_in]
+    .map((v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v))
+    .find((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0);
+  const idToken = typeof obj.id_token === 'string' ? obj.id_token : undefined;
   return {
     accessToken,
     tokenType,
@@ -164,5 +175,7 @@ export function processTokenResponse(
     scope,
     scopeStated: obj.scope !== undefined,
     ...(refreshToken ? { refreshToken } : {}),
+    ...(rexp !== undefined ? { refreshExpiresIn: rexp } : {}),
+    ...(idToken ? { idToken } : {}),
   };
 }

@@ -24,6 +24,7 @@ import {
 } from '../core/rules';
 import type { CredentialName, EndpointProblem } from '../core/rules';
 import {
+  checkAuthorizeParams,
   checkEndpoint,
   checkExtraParams,
   checkIssuer,
@@ -178,6 +179,13 @@ const PARAM_KEYS = {
 /** Extra body parameters: each has a name the node does not set itself, and a text value. */
 export function checkExtraParamsField(list: unknown): Verdict {
   const r = checkExtraParams(list);
+  if (!('problem' in r)) return undefined;
+  return { key: PARAM_KEYS[r.problem], ...('name' in r ? { params: { name: r.name } } : {}) };
+}
+
+/** Authorization request parameters: the rule of extra parameters, with their own reserved names. */
+export function checkAuthorizeParamsField(list: unknown): Verdict {
+  const r = checkAuthorizeParams(list);
   if (!('problem' in r)) return undefined;
   return { key: PARAM_KEYS[r.problem], ...('name' in r ? { params: { name: r.name } } : {}) };
 }

@@ -15,11 +15,14 @@ import {
   credentialsNeeded,
   endpointLabel,
   expiryParameters,
+  grantEndpoint,
+  isSignInGrant,
   isStaticKind,
   type CredentialName,
 } from '../core/rules';
 import {
   checkApiKeyNameField,
+  checkAuthorizeParamsField,
   checkCredentialField,
   checkExpiriesField,
   checkExtraParamsField,
@@ -43,6 +46,13 @@ import {
   type Params,
   type Validator,
 } from './red';
+import {
+  prepareRedirectUri,
+  showCurrentState,
+  signInWithCode,
+  signInWithPopup,
+  stopSignIn,
+} from './sign-in';
 
 interface ExtraParam {
   name: string;
@@ -59,7 +69,13 @@ interface AuthObjectNode extends EditorNode {
   allowInsecureHttp?: boolean;
   clientAuth?: string;
   extraParams?: unknown;
+  authorizeUrl?: string;
+  deviceAuthorizationUrl?: string;
+  authorizeParams?: unknown;
   expiries?: unknown;
+  /** Set by the editor: edited since the last deploy (or never deployed). */
+  changed?: boolean;
+  credentials?: { clientId?: unknown };
 }
 
 /** The answer of POST auth-objects/test (admin-routes.ts). */
@@ -83,6 +99,10 @@ interface TestAnswer {
   warning?: string;
   /** A static kind: the test URL's HTTP status, or absent when there is no test URL. */
   static?: boolean;
+  /** A delegated grant: only the endpoints were checked (no token request, no sign-in). */
+  delegated?: boolean;
+  authorizeEndpoint?: string;
+  deviceAuthorizationEndpoint?: string;
   status?: number;
 }
 
@@ -96,6 +116,7 @@ const CREDENTIALS: readonly CredentialName[] = [
   'privateKey',
   'apiKey',
   'token',
+  'refreshToken',
 ];
 
 /** A form control of this node's dialog. */
@@ -429,8 +450,13 @@ function prepareServiceAccount(): void {
 
 /** The extra parameter rows of the form; rows without a name are skipped. */
 function readExtraParams(): ExtraParam[] {
+  return readParams('extraParams');
+}
+
+/** The rows of a name/value list of the form (extraParams, authorizeParams). */
+function readParams(list: 'extraParams' | 'authorizeParams'): ExtraParam[] {
   const params: ExtraParam[] = [];
-  input('extraParams-container')
+  input(`${list}-container`)
     .editableList('items')
     .each(function () {
       const name = inputText($(this).find('.auth-object-param-name')).trim();
@@ -551,6 +577,9 @@ function testConnection(node: AuthObjectNode): void {
     assertionAlg: value('assertionAlg'),
     keyId: value('keyId'),
     extraParams: readExtraParams(),
+    authorizeUrl: value('authorizeUrl'),
+    deviceAuthorizationUrl: value('deviceAuthorizationUrl'),
+    authorizeParams: readParams('authorizeParams'),
     timeout: value('timeout'),
     tls: configRef('tls'),
     proxy: configRef('proxy'),
@@ -604,7 +633,15 @@ function testConnection(node: AuthObjectNode): void {
   })
     .done((r: TestAnswer) => {
       if (run !== testRun) return;
-      if (r.ok && r.static) {
+      if (r.ok && r.delegated) {
+        const lines = [r.message || t('test.delegated')];
+        if (r.tokenEndpoint) lines.push(`${t('label.tokenUrl')}: ${r.tokenEndpoint}`);
+        if (r.authorizeEndpoint) lines.push(`${t('label.authorizeUrl')}: ${r.authorizeEndpoint}`);
+        if (r.deviceAuthorizationEndpoint) {
+          lines.push(`${t('label.deviceAuthorizationUrl')}: ${r.deviceAuthorizationEndpoint}`);
+        }
+        show(true, lines.join('\n'), r.warning);
+      } else if (r.ok && r.static) {
         show(
           true,
           r.status === undefined ? t('test.staticNoUrl') : t('test.staticOk', { status: r.status }),
@@ -761,6 +798,13 @@ function prepareDependentRows(): void {
     $('.auth-object-row-password').toggle(isPassword || kind === 'basic');
     $('.auth-object-row-ropc').toggle(isPassword);
     $('.auth-object-row-jwtBearer').toggle(jwtBearer);
+    $('.auth-object-row-authorizationCode').toggle(oauth && grant === 'authorization_code');
+    $('.auth-object-row-deviceCode').toggle(oauth && grant === 'device_code');
+    $('.auth-object-row-refreshTokenGrant').toggle(oauth && grant === 'refresh_token');
+    $('.auth-object-row-signInGrant, .auth-object-row-signIn').toggle(
+      oauth && isSignInGrant(grant),
+    );
+    // For a delegated grant, Test connection checks the endpoints only (no token request).
     $('.auth-object-row-clientAuth').toggle(oauth && !jwtBearer);
     $('.auth-object-row-clientSecret').toggle(oauth && !jwtBearer && usesSecret(auth));
     $('.auth-object-row-privateKey').toggle(oauth && (jwtBearer || auth === 'private_key_jwt'));
@@ -769,6 +813,8 @@ function prepareDependentRows(): void {
     showKindParameters(input('expiries-container'));
     revalidateCredentials();
     input('tokenUrl').trigger('change');
+    input('authorizeUrl').trigger('change');
+    input('deviceAuthorizationUrl').trigger('change');
     input('apiKeyName').trigger('change');
     input('testUrl').trigger('change');
     RED.tray.resize();
@@ -783,6 +829,8 @@ function prepareDependentRows(): void {
     input('tokenUrl').trigger('change');
     input('issuer').trigger('change');
     input('refreshTokenUrl').trigger('change');
+    input('authorizeUrl').trigger('change');
+    input('deviceAuthorizationUrl').trigger('change');
     input('testUrl').trigger('change');
     RED.tray.resize();
   };
@@ -790,13 +838,17 @@ function prepareDependentRows(): void {
   input('clientAuth').on('change', updateClientAuthRows);
   input('allowInsecureHttp').on('change', updateInsecureRows);
   // The token URL may be empty exactly when an issuer is set.
-  input('issuer').on('change', () => input('tokenUrl').trigger('change'));
+  input('issuer').on('change', () => {
+    input('tokenUrl').trigger('change');
+    input('authorizeUrl').trigger('change');
+    input('deviceAuthorizationUrl').trigger('change');
+  });
   updateRows();
   updateInsecureRows();
 }
 
-function prepareExtraParams(node: AuthObjectNode): void {
-  const list = input('extraParams-container')
+function prepareParams(node: AuthObjectNode, name: 'extraParams' | 'authorizeParams'): void {
+  const list = input(`${name}-container`)
     .css({ 'min-height': '120px', 'min-width': '450px' })
     .editableList<{ name?: unknown; value?: unknown }>({
       addItem(container, _index, data) {
@@ -824,11 +876,66 @@ function prepareExtraParams(node: AuthObjectNode): void {
       removeItem: clearTestResult,
       sortItems: clearTestResult,
     });
-  const stored: unknown[] = Array.isArray(node.extraParams) ? node.extraParams : [];
+  const stored: unknown[] = Array.isArray(node[name]) ? (node[name] as unknown[]) : [];
   for (const p of stored) {
     const item = (p ?? {}) as { name?: unknown; value?: unknown };
     list.editableList('addItem', { name: item.name, value: item.value });
   }
+}
+
+// ------------------------------------------------------------------------------------
+// Sign in
+
+/** What sign-in depends on: a change of any of these needs a deploy before signing in. */
+const SIGN_IN_SETTINGS = [
+  'grantType',
+  'tokenUrl',
+  'issuer',
+  'authorizeUrl',
+  'deviceAuthorizationUrl',
+  'refreshTokenUrl',
+  'scope',
+  'clientAuth',
+  'tls',
+  'proxy',
+] as const;
+const SIGN_IN_SECRETS = ['clientSecret', 'privateKey'] as const;
+/** Node-RED's stand-in for a stored secret the form did not change. */
+const STORED_SECRET = '__PWRD__';
+
+/** Whether the form holds anything the deployed object does not (or it is not deployed). */
+function differsFromDeployed(node: AuthObjectNode): boolean {
+  if (node.changed) return true;
+  const saved = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : String(v));
+  for (const p of SIGN_IN_SETTINGS) {
+    const shown = p === 'tls' || p === 'proxy' ? configRef(p) : inputText(input(p));
+    if (shown.trim() !== saved(node[p]).trim()) return true;
+  }
+  if (input('allowInsecureHttp').is(':checked') !== (node.allowInsecureHttp === true)) return true;
+  if (inputText(input('clientId')).trim() !== saved(node.credentials?.clientId).trim()) return true;
+  // A secret typed in the form is not the deployed one.
+  for (const c of SIGN_IN_SECRETS) {
+    const v = inputText(input(c));
+    if (v !== '' && v !== STORED_SECRET) return true;
+  }
+  const params = (list: unknown) =>
+    JSON.stringify(
+      (Array.isArray(list) ? (list as ExtraParam[]) : []).map((p) => [p?.name, p?.value ?? '']),
+    );
+  return params(readParams('authorizeParams')) !== params(node.authorizeParams);
+}
+
+function prepareSignIn(node: AuthObjectNode): void {
+  const ctx = { id: node.id, t, deployFirst: () => differsFromDeployed(node) };
+  prepareRedirectUri(t);
+  $('#auth-object-signin-button').on('click', () => signInWithPopup(ctx));
+  $('#auth-object-device-button').on('click', () => signInWithCode(ctx));
+  const form = $('#node-config-auth-object-tabs-content').closest('form');
+  // "Deploy first" goes away when the form is back to what was deployed.
+  form.on('input.authObjectSignIn change.authObjectSignIn', 'input, select, textarea', () => {
+    if (!differsFromDeployed(node)) $('#auth-object-signin-deploy').hide();
+  });
+  if (isSignInGrant(grantOf(node)) && !node.changed) showCurrentState(node.id, t);
 }
 
 function prepareExpiries(node: AuthObjectNode): void {
@@ -880,6 +987,17 @@ const credential = (field: CredentialName, type: 'text' | 'password') => ({
 /** An optional endpoint URL: empty means the token URL. */
 const optionalUrl = validator((node, v) => checkUrlField(v, insecureAllowed(node), false));
 
+/**
+ * The authorize or device URL: checked for the grant that uses it, and required unless an
+ * issuer's discovery document names it.
+ */
+const grantUrl = (field: 'authorizeUrl' | 'deviceAuthorizationUrl') =>
+  validator((node, v) =>
+    isOAuth(node) && grantEndpoint(grantOf(node)) === field
+      ? checkUrlField(v, insecureAllowed(node), current(node, 'issuer', '').trim() === '')
+      : undefined,
+  );
+
 registerType<AuthObjectNode>(TYPE, {
   category: 'config',
   color: '#D8BFD8',
@@ -928,6 +1046,15 @@ registerType<AuthObjectNode>(TYPE, {
     },
     allowInsecureHttp: { value: false },
     refreshTokenUrl: { value: '', validate: optionalUrl },
+    authorizeUrl: { value: '', validate: grantUrl('authorizeUrl') },
+    deviceAuthorizationUrl: { value: '', validate: grantUrl('deviceAuthorizationUrl') },
+    authorizeParams: {
+      value: [],
+      // Checked only for the grants that send it: a hidden list never blocks a deploy.
+      validate: validator((node, v) =>
+        isOAuth(node) && isSignInGrant(grantOf(node)) ? checkAuthorizeParamsField(v) : undefined,
+      ),
+    },
     scope: { value: '', validate: validator((_node, v) => checkScopeField(v)) },
     clientAuth: {
       value: DEFAULT_CLIENT_AUTH,
@@ -967,6 +1094,7 @@ registerType<AuthObjectNode>(TYPE, {
     privateKey: credential('privateKey', 'password'),
     apiKey: credential('apiKey', 'password'),
     token: credential('token', 'password'),
+    refreshToken: credential('refreshToken', 'password'),
   },
   paletteLabel() {
     return this._('auth-object.paletteLabel');
@@ -995,13 +1123,17 @@ registerType<AuthObjectNode>(TYPE, {
     prepareDependentRows();
     prepareServiceAccount();
     $('#auth-object-test-button').on('click', () => testConnection(this));
-    prepareExtraParams(this);
+    prepareParams(this, 'extraParams');
+    prepareParams(this, 'authorizeParams');
+    prepareSignIn(this);
     prepareStaleResult();
   },
   oneditsave() {
     editingId = null;
     stopTabMarkers();
+    stopSignIn();
     this.extraParams = readExtraParams();
+    this.authorizeParams = readParams('authorizeParams');
     this.expiries = readExpiries();
 
     // Do not keep secrets the chosen kind, grant and client authentication do not use.
@@ -1017,6 +1149,7 @@ registerType<AuthObjectNode>(TYPE, {
       'privateKey',
       'apiKey',
       'token',
+      'refreshToken',
     ] as const) {
       if (!needed.includes(c)) input(c).val('');
     }
@@ -1024,9 +1157,11 @@ registerType<AuthObjectNode>(TYPE, {
   oneditcancel() {
     editingId = null;
     stopTabMarkers();
+    stopSignIn();
   },
   oneditdelete() {
     editingId = null;
     stopTabMarkers();
+    stopSignIn();
   },
 });

@@ -7,19 +7,27 @@ import { KNOWN_PARAMETERS, THRESHOLDS } from '../core/rules';
 import { SEVERITY_COLORS, type Severity } from '../core/severity';
 import { formatUntil } from '../core/time';
 import type { TokenView } from '../core/token-view';
+import { describeSignIn, needsSignIn, type SignInState } from './sign-in';
 
 // Plugin messages are namespaced by the plugin's set id.
 const NS = 'node-red-contrib-auth-objects/auth-objects-sidebar:auth-objects-sidebar.';
 // The auth object's own labels of the parameters it knows (its form shows the same).
 const PARAM_LABELS = 'node-red-contrib-auth-objects/auth-object:auth-object.label.param.';
+// The auth object's words for a sign-in state (its form says the same).
+const AUTH_OBJECT = 'node-red-contrib-auth-objects/auth-object:auth-object.';
+const signInWords = (key: string, opts?: Record<string, string | number>) =>
+  RED._(AUTH_OBJECT + key, opts);
 const PLUGIN = 'auth-objects-sidebar';
 const TAB = 'auth-objects';
 const ACTION = 'auth-objects:show-sidebar';
 
 type Filter = 'expired' | 'week' | 'month' | 'all';
 
-/** What a row's label says: a severity, a date that cannot be read, or no date at all. */
-type Kind = Severity | 'invalid' | 'none';
+/**
+ * What a row's label says: a severity, a date that cannot be read, no date at all, or a
+ * delegated object nobody is signed in to.
+ */
+type Kind = Severity | 'invalid' | 'none' | 'signIn';
 
 /**
  * The colour of each kind (the row's edge and its label's background) and the label's text
@@ -32,6 +40,7 @@ const COLORS: Record<Kind, { edge: string; text: string }> = {
   ok: { edge: SEVERITY_COLORS.ok, text: '#212121' },
   invalid: { edge: '#37474f', text: '#ffffff' },
   none: { edge: '#9e9e9e', text: '#424242' },
+  signIn: { edge: '#c62828', text: '#ffffff' },
 };
 /** The label of `none` is grey on light grey; its edge is the grey above. */
 const NONE_BACKGROUND = '#eeeeee';
@@ -63,7 +72,7 @@ interface InvalidItem {
   reason: string;
 }
 interface Expiries {
-  objects: (ObjectRef & { token?: TokenView })[];
+  objects: (ObjectRef & { token?: TokenView; signIn?: SignInState })[];
   items: Item[];
   invalid: InvalidItem[];
 }
@@ -72,7 +81,8 @@ interface Expiries {
 type Row =
   | ({ kind: 'item' } & Item)
   | ({ kind: 'invalid' } & InvalidItem)
-  | { kind: 'none'; authObject: ObjectRef };
+  | { kind: 'none'; authObject: ObjectRef }
+  | { kind: 'signIn'; authObject: ObjectRef };
 
 /** What the editor accepts beyond what @types/node-red__editor-client describes. */
 interface SidebarPlugin {
@@ -170,7 +180,7 @@ function openObject(id: string): void {
 /** Text that breaks anywhere rather than widen the tab. */
 const WRAP = { overflowWrap: 'anywhere', wordBreak: 'break-word', minWidth: '0' };
 
-function row(item: Row, token: TokenView | undefined): JQuery {
+function row(item: Row, token: TokenView | undefined, signIn: SignInState | undefined): JQuery {
   const kind: Kind = item.kind === 'item' ? item.severity : item.kind;
   const color = COLORS[kind];
   const li = $('<li class="auth-objects-item" tabindex="0" role="button"></li>')
@@ -214,6 +224,7 @@ function row(item: Row, token: TokenView | undefined): JQuery {
   let line: string;
   if (item.kind === 'invalid') line = t('invalid', { value: item.expiresAt });
   else if (item.kind === 'none') line = t('none');
+  else if (item.kind === 'signIn') line = t('signInNeeded');
   else {
     const what = item.appliesTo?.length ? item.appliesTo.map(paramLabel).join(', ') : '';
     line = `${shownDate(item)} · ${when(item.daysLeft)}${what ? ` · ${what}` : ''}`;
@@ -228,6 +239,21 @@ function row(item: Row, token: TokenView | undefined): JQuery {
       .attr({ 'data-token-state': token.state, title: line.title })
       .text(line.text)
       .appendTo(li);
+  }
+  if (signIn) {
+    // A person must act: sign in (again). That stands out; a valid sign-in does not.
+    const act = needsSignIn(signIn);
+    const el = $('<div class="auth-objects-signin"></div>')
+      .css(WRAP)
+      .css(
+        act
+          ? { color: 'var(--red-ui-text-color-error, #AD1625)', fontWeight: 'bold' }
+          : { color: 'var(--red-ui-secondary-text-color, #888)' },
+      )
+      .attr({ 'data-signin-state': signIn.state, title: t('signInTitle') })
+      .appendTo(li);
+    if (act) $('<i class="fa fa-sign-in" style="margin-right: 4px;"></i>').appendTo(el);
+    $('<span></span>').text(describeSignIn(signIn, signInWords)).appendTo(el);
   }
   if (item.kind === 'item' && item.note) {
     $('<div style="font-style: italic; color: var(--red-ui-secondary-text-color, #888);"></div>')
@@ -306,10 +332,18 @@ const plugin: SidebarPlugin = {
         .filter((i) => matches(filter, i))
         .map((i): Row => ({ kind: 'item', ...i }));
       for (const i of data.invalid) rows.push({ kind: 'invalid', ...i });
+      const listed = new Set(rows.map((r) => r.authObject.id));
+      // An object nobody is signed in to shows in every filter, like an expired item.
+      for (const o of data.objects) {
+        if (!listed.has(o.id) && needsSignIn(o.signIn)) {
+          rows.push({ kind: 'signIn', authObject: { id: o.id, name: o.name } });
+          listed.add(o.id);
+        }
+      }
       if (filter === 'all') {
         const withItems = new Set([...data.items, ...data.invalid].map((i) => i.authObject.id));
         for (const o of data.objects) {
-          if (!withItems.has(o.id)) {
+          if (!withItems.has(o.id) && !listed.has(o.id)) {
             rows.push({ kind: 'none', authObject: { id: o.id, name: o.name } });
           }
         }
@@ -320,7 +354,10 @@ const plugin: SidebarPlugin = {
           .appendTo(list);
       }
       const tokens = new Map(data.objects.map((o) => [o.id, o.token]));
-      for (const r of rows) row(r, tokens.get(r.authObject.id)).appendTo(list);
+      const signIns = new Map(data.objects.map((o) => [o.id, o.signIn]));
+      for (const r of rows) {
+        row(r, tokens.get(r.authObject.id), signIns.get(r.authObject.id)).appendTo(list);
+      }
     }
 
     function load(): void {

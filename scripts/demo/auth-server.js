@@ -8,6 +8,8 @@
 //   GET  /                 a page listing what the flows asked for, newest first
 //   GET  /demo/stats       the same as JSON (tests read it)
 //   POST /demo/revoke      revokes every token issued so far, to see a flow recover from a 401
+//   /oidc/...              an OpenID provider for signing in as a person (scripts/demo/oidc.js):
+//                          authorization code with PKCE, device flow, rotating refresh tokens
 //
 // checkAccessToken(token) on the returned server tells whether it issued `token` and the
 // token is still valid: the demo inbox asks it when a flow logs in with SMTP AUTH XOAUTH2.
@@ -16,6 +18,7 @@ const { createHash, randomBytes } = require('node:crypto');
 const { URLSearchParams } = require('node:url');
 const { Buffer } = require('node:buffer');
 const OAuth2Server = require('@node-oauth/oauth2-server');
+const { createOidcProvider } = require('./oidc');
 
 // Demo-only credentials, printed in the banner and filled into the demo's auth objects.
 const DEMO = {
@@ -92,7 +95,8 @@ function basicClientId(header) {
 /**
  * Starts the server. Resolves once it listens; rejects with the listen error
  * (err.code 'EADDRINUSE' when the port is taken).
- * @param {{port?: number, host?: string, tokenLifetime?: number}} [options]
+ * @param {{port?: number, host?: string, tokenLifetime?: number, nodeRedPorts?: number[]}} [options]
+ *   nodeRedPorts: the Node-RED ports whose editor may sign in (its redirect URI on localhost)
  */
 async function startAuthServer(options = {}) {
   const host = options.host ?? '127.0.0.1';
@@ -227,6 +231,23 @@ async function startAuthServer(options = {}) {
     }
   }
 
+  /**
+   * A bearer token the OpenID provider issued to a signed-in person, with scope read, as the
+   * API needs it; undefined for any other (the OAuth server then decides).
+   */
+  async function signedInToken(authorization) {
+    const m = /^\s*bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!m || !oidc) return undefined;
+    const t = await oidc.checkAccessToken(m[1]);
+    if (!t || !t.scope.split(' ').includes('read')) return undefined;
+    return {
+      client: { id: t.clientId },
+      user: { username: t.user },
+      scope: t.scope.split(' '),
+      accessTokenExpiresAt: new Date(t.expiresAt),
+    };
+  }
+
   async function handleApi(req, res, url) {
     await readBody(req);
     const request = new OAuth2Server.Request({
@@ -237,7 +258,8 @@ async function startAuthServer(options = {}) {
     });
     const response = new OAuth2Server.Response({ headers: {} });
     try {
-      const token = await oauth.authenticate(request, response, { scope: ['read'] });
+      const signedIn = await signedInToken(req.headers.authorization);
+      const token = signedIn ?? (await oauth.authenticate(request, response, { scope: ['read'] }));
       record(apiRequests, { clientId: token.client.id, user: token.user.username, status: 200 });
       send(
         res,
@@ -297,6 +319,12 @@ ${tokenLifetime} s, so the auth objects renew them in the background every ${Mat
 <li>Password grant: client <code>${DEMO.app.clientId}</code> / <code>${DEMO.app.clientSecret}</code>,
 user <code>${DEMO.user.username}</code> / <code>${DEMO.user.password}</code></li>
 <li>Client credentials: client <code>${DEMO.service.clientId}</code> / <code>${DEMO.service.clientSecret}</code></li>
+<li>Signing in as a person (authorization code with PKCE, device flow): OpenID issuer
+<code>${escapeHtml(base)}/oidc</code>, public client <code>${oidc.clientId}</code> (no secret),
+user <code>${DEMO.user.username}</code> (the development sign-in page takes any password), scope
+<code>openid offline_access read</code>; device codes are entered at
+<a href="${escapeHtml(oidc.devicePage)}">${escapeHtml(oidc.devicePage)}</a>. Refresh tokens
+rotate: each refresh returns a new one and ends the old one.</li>
 <li>The demo mail inbox accepts SMTP AUTH XOAUTH2 with any access token issued here that
 has not expired (the mail example asks for scope <code>mail.send</code>).</li>
 </ul>
@@ -315,9 +343,14 @@ ${rows(apiRequests, (e) => [e.at, e.clientId ?? '', e.user ?? '', e.error ? `${e
   }
 
   let base = '';
+  let oidc;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', base);
     const route = `${req.method} ${url.pathname}`;
+    if (oidc && (url.pathname === '/oidc' || url.pathname.startsWith('/oidc/'))) {
+      oidc.handle(req, res);
+      return;
+    }
     const work =
       url.pathname === '/token'
         ? handleToken(req, res, url)
@@ -346,12 +379,28 @@ ${rows(apiRequests, (e) => [e.at, e.clientId ?? '', e.user ?? '', e.error ? `${e
   });
   const { port } = server.address();
   base = `http://${host}:${port}`;
+  oidc = await createOidcProvider({
+    base,
+    user: DEMO.user,
+    nodeRedPorts: options.nodeRedPorts ?? [1880],
+    tokenLifetime,
+    record: (entry) => record(tokenRequests, entry),
+  });
 
   return {
     url: base,
     tokenUrl: `${base}/token`,
     apiUrl: `${base}/api/hello`,
     port,
+    /** The OpenID provider for signing in: issuer, client, endpoints, device page. */
+    signIn: {
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      authorizeUrl: oidc.authorizeUrl,
+      tokenUrl: oidc.tokenUrl,
+      deviceAuthorizationUrl: oidc.deviceAuthorizationUrl,
+      devicePage: oidc.devicePage,
+    },
     /**
      * What this server knows of `token` if it issued it and it is still valid (not
      * expired, not revoked): `{clientId, user, scope, expiresAt, tokenId}`; else undefined.

@@ -11,6 +11,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { DEMO } = require('./auth-server');
+const { SIGNIN_CLIENT } = require('./oidc');
 
 const examplesDir = path.resolve(__dirname, '../../examples');
 const MAIL_OAUTH_FILE = path.join(__dirname, 'mail-oauth.json');
@@ -37,6 +38,10 @@ function localDate(today, days) {
 
 /** What each demo auth object gets, by grant: credentials and the owner's metadata. */
 function demoObject(grantType, today) {
+  if (grantType === 'authorization_code' || grantType === 'device_code') {
+    // A person signs in from the editor: the public client needs no secret.
+    return { credentials: { clientId: SIGNIN_CLIENT }, notify: 'app-owner@example.com' };
+  }
   if (grantType === 'password') {
     return {
       credentials: { ...DEMO.app, ...DEMO.user },

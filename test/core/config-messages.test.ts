@@ -26,7 +26,8 @@ const pem = (type: 'rsa' | 'ec', opt: object): string => {
   return privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
 };
 
-const GRANTS = 'password, client_credentials, urn:ietf:params:oauth:grant-type:jwt-bearer';
+const GRANTS =
+  'password, client_credentials, urn:ietf:params:oauth:grant-type:jwt-bearer, authorization_code, device_code, refresh_token';
 
 describe('configuration error messages', () => {
   it('names the choices of an unknown option, never the value', () => {

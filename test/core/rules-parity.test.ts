@@ -25,8 +25,17 @@ const BASE: RawSettings = {
   grantType: 'client_credentials',
   tokenUrl: 'https://idp.example.com/token',
   clientAuth: 'client_secret_basic',
+  // Used by the delegated grants only; the other grants leave them alone.
+  authorizeUrl: 'https://idp.example.com/authorize',
+  deviceAuthorizationUrl: 'https://idp.example.com/device',
 };
-const CREDS = { clientId: 'app', clientSecret: 's3cret', username: 'ann', password: 'pw' };
+const CREDS = {
+  clientId: 'app',
+  clientSecret: 's3cret',
+  username: 'ann',
+  password: 'pw',
+  refreshToken: 'rt',
+};
 
 /** The field the runtime refuses, or undefined when it accepts the settings. */
 function runtimeVerdict(
@@ -142,7 +151,7 @@ describe('the editor and the runtime agree', () => {
   });
 
   it('on which credentials each grant and client authentication need', () => {
-    const fields = ['clientId', 'clientSecret', 'username', 'password'] as const;
+    const fields = ['clientId', 'clientSecret', 'username', 'password', 'refreshToken'] as const;
     for (const grant of GRANT_TYPES) {
       for (const auth of ['client_secret_basic', 'client_secret_post', 'none'] as const) {
         for (const field of fields) {
@@ -301,6 +310,62 @@ describe('the editor and the runtime agree', () => {
       expect(valid(editor.checkExtraParamsField(list)), JSON.stringify(list)).to.equal(runtime);
     }
   });
+
+  it('on authorization parameters of the delegated grants', () => {
+    const lists: unknown[] = [
+      [],
+      [{ name: 'access_type', value: 'offline' }],
+      [
+        { name: 'prompt', value: 'consent' },
+        { name: 'audience', value: 'https://api' },
+      ],
+      [{ name: '', value: 'x' }],
+      [{ name: 'state', value: 'x' }],
+      [{ name: 'redirect_uri', value: 'x' }],
+      [{ name: 'code_challenge_method', value: 'plain' }],
+      [{ name: 'nonce', value: 'x' }],
+      [{ name: 'a', value: 5 }],
+      [null],
+    ];
+    for (const grantType of ['authorization_code', 'device_code']) {
+      for (const list of lists) {
+        const runtime = runtimeValid(
+          runtimeVerdict({ ...BASE, grantType, authorizeParams: list }),
+          'authorizeParams',
+        );
+        expect(valid(editor.checkAuthorizeParamsField(list)), JSON.stringify(list)).to.equal(
+          runtime,
+        );
+      }
+    }
+  });
+
+  for (const insecure of [false, true]) {
+    it(`on the authorize and device authorization URLs, with and without an issuer (allow http: ${insecure})`, () => {
+      const cases = [
+        ['authorization_code', 'authorizeUrl'],
+        ['device_code', 'deviceAuthorizationUrl'],
+      ] as const;
+      for (const [grantType, field] of cases) {
+        for (const issuer of ['', 'https://idp.example.com']) {
+          for (const url of URLS) {
+            const runtime = runtimeValid(
+              runtimeVerdict({
+                ...BASE,
+                grantType,
+                issuer,
+                allowInsecureHttp: insecure,
+                [field]: url,
+              }),
+              field,
+            );
+            const verdict = editor.checkUrlField(url, insecure, !issuer);
+            expect(valid(verdict), `${field}=${url} issuer=${issuer}`).to.equal(runtime);
+          }
+        }
+      }
+    });
+  }
 
   it('on expiry dates: what the editor accepts, the expiry check can read', () => {
     const dates = [

@@ -53,6 +53,7 @@ const CHANGES: Record<
   tls: { tls: 'another-tls-node' },
   proxy: { proxy: 'another-proxy-node' },
   extraParams: { extraParams: [{ name: 'audience', value: 'attacker' }] },
+  deviceAuthorizationUrl: { deviceAuthorizationUrl: 'https://attacker.example/device' },
 };
 
 describe('Test connection form', () => {

@@ -13,6 +13,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/node-red-process';
+import { signInAt } from '../fixtures/oidc-delegated';
 
 const root = path.resolve(__dirname, '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -269,6 +270,8 @@ describe('npm start: the demo', function () {
   const ex3 = example('03');
   const ex4 = example('04');
   const ex10 = example('10');
+  const ex11 = example('11');
+  const ex12 = example('12');
   const mailFlow = mailOAuthFlow();
   let userDir: string;
   let ports: {
@@ -323,6 +326,7 @@ describe('npm start: the demo', function () {
     expect(out).to.contain(`Mail inbox           ${inboxUrl}`);
     expect(out).to.contain(`Expiry dashboard     ${nodeRed}/dashboard`);
     expect(out).to.contain('user demo-user / demo-password');
+    expect(out).to.contain(`sign in (examples 11, 12)  user demo-user at ${authUrl}/oidc`);
     expect(out).to.contain('Deployed the example flows');
     expect(out).to.match(/demo: ready in \d+\.\d s\n/); // no build: no build time
     expect(processesMarked(mark).length, 'start.js and Node-RED').to.be.at.least(2);
@@ -330,20 +334,25 @@ describe('npm start: the demo', function () {
     // Every node of every example is deployed, pointing at the demo servers' ports.
     const flows = await json<FlowNode[]>(`${nodeRed}/flows`);
     const ids = flows.map((n) => n.id);
-    for (const n of [...ex1, ...ex2, ...ex3, ...ex10, ...mailFlow]) expect(ids).to.include(n.id);
+    for (const n of [...ex1, ...ex2, ...ex3, ...ex10, ...ex11, ...ex12, ...mailFlow]) {
+      expect(ids).to.include(n.id);
+    }
     const objects = flows.filter((n) => n.type === 'auth-object');
     expect(objects.map((n) => n.tokenUrl)).to.deep.equal(
-      Array(3).fill(`${authUrl}/token`),
-      'the examples 01 and 02 and the demo mail flow',
+      [
+        `${authUrl}/token`,
+        `${authUrl}/token`,
+        `${authUrl}/oidc/token`,
+        `${authUrl}/oidc/token`,
+        `${authUrl}/token`,
+      ],
+      'the examples 01, 02, 11 and 12 and the demo mail flow',
     );
     const ofType = (list: FlowNode[], type: string) => list.find((n) => n.type === type)!;
     const mailObject = ofType(mailFlow, 'auth-object');
     const exampleObjects = objects.filter((o) => o.id !== mailObject.id);
     const requests = flows.filter((n) => n.type === 'http request');
-    expect(requests.map((n) => n.url)).to.deep.equal([
-      `${authUrl}/api/hello`,
-      `${authUrl}/api/hello`,
-    ]);
+    expect(requests.map((n) => n.url)).to.deep.equal(Array(4).fill(`${authUrl}/api/hello`));
     const mailers = flows.filter((n) => n.type === 'e-mail');
     expect(mailers.map((n) => n.port)).to.deep.equal(Array(2).fill(String(ports.DEMO_SMTP_PORT)));
     // The example's expiry check checks the examples' auth objects only, the demo mail
@@ -377,7 +386,8 @@ describe('npm start: the demo', function () {
       const creds = await json<Record<string, unknown>>(
         `${nodeRed}/credentials/auth-object/${o.id}`,
       );
-      expect(creds).to.include({ has_clientSecret: true });
+      // The sign-in examples' public client has no secret.
+      expect(creds, String(o.name)).to.include({ has_clientSecret: o.clientAuth !== 'none' });
     }
     const onDisk = fs.readFileSync(path.join(userDir, 'flows.json'), 'utf8');
     for (const s of SECRETS) expect(onDisk).to.not.contain(s);
@@ -419,6 +429,40 @@ describe('npm start: the demo', function () {
     expect(final.apiRequests.slice(2).map((r) => r.status)).to.deep.equal([401, 200]);
     expect(final.apiRequests[3]!.clientId).to.equal('demo-service');
     expect(rows(final).slice(2)).to.deep.equal([['client_credentials', 'demo-service', '', 200]]);
+
+    // Example 11 acts for a person: before anyone signed in, nothing is requested; then the
+    // sign-in through the editor's routes and the provider's pages (as a browser would);
+    // then its message reaches the API with demo-user's token.
+    const signInObject = ofType(ex11, 'auth-object').id;
+    const before = (await json<Stats>(`${authUrl}/demo/stats`)).tokenRequests.length;
+    await fetch(`${nodeRed}/inject/${injectOf(ex11)}`, { method: 'POST' });
+    await sleep(500);
+    expect((await json<Stats>(`${authUrl}/demo/stats`)).tokenRequests).to.have.length(before);
+    const { url } = await json<{ url: string }>(`${nodeRed}/auth-objects/authorize`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: signInObject, redirectUri: `${nodeRed}/auth-objects/callback` }),
+    });
+    expect(url.startsWith(`${authUrl}/oidc/auth?`), url).to.equal(true);
+    const back = (await signInAt({ issuer: `${authUrl}/oidc` }, url, 'demo-user')).href;
+    expect(back.startsWith(`${nodeRed}/auth-objects/callback?`), back).to.equal(true);
+    expect((await fetch(back)).status).to.equal(200);
+    expect(
+      await json<Record<string, unknown>>(`${nodeRed}/auth-objects/sign-in/${signInObject}`),
+    ).to.include({ state: 'signed-in', who: 'demo-user' });
+    await fetch(`${nodeRed}/inject/${injectOf(ex11)}`, { method: 'POST' });
+    const signedIn = await poll('the signed-in API call', 100, async () => {
+      const s = await json<Stats>(`${authUrl}/demo/stats`);
+      return s.apiRequests.some((r) => r.clientId === 'demo-signin') ? s : undefined;
+    });
+    expect(
+      signedIn.apiRequests
+        .filter((r) => r.clientId === 'demo-signin')
+        .map((r) => [r.user, r.status]),
+    ).to.deep.equal([['demo-user', 200]]);
+    expect(
+      signedIn.tokenRequests.slice(before).map((r) => [r.grantType, r.clientId, r.status]),
+    ).to.deep.equal([['authorization_code', 'demo-signin', 200]]);
 
     // The expiry example ran 5 s after deploy: reminders for 3 and 20 days, none for 90,
     // without a login; the demo mail flow's check too: one reminder, sent with XOAUTH2.

@@ -282,6 +282,8 @@ describe('the packed package in a real Node-RED', function () {
                 apiKey: 'my-api-key',
                 token: 'my-personal-access-token',
                 privateKey: EXAMPLE_KEY,
+                // Example 13's pasted refresh token.
+                refreshToken: 'my-refresh-token',
               },
             }
           : {}),

@@ -181,4 +181,29 @@ describe('advice after the error, in English from the catalogue', function () {
       text: 'unsupported_grant_type',
     });
   });
+
+  it('words SIGN_IN_REQUIRED with its advice, and the status says to sign in', async () => {
+    await loadFlow({
+      grantType: 'authorization_code',
+      authorizeUrl: `${raw.url}/authorize`,
+      clientAuth: 'none',
+    });
+    const caught = new Promise<{ error: { message: string; code?: string } }>((resolve) =>
+      (helper.getNode('caught') as unknown as NodeJS.EventEmitter).on('input', resolve),
+    );
+    const statuses: { text?: string }[] = [];
+    const get = helper.getNode('get') as unknown as NodeJS.EventEmitter;
+    get.on('call:status', (c: { args: { text?: string }[] }) => statuses.push(c.args[0]!));
+    (helper.getNode('get') as unknown as { receive(m: object): void }).receive({ payload: 'go' });
+    const { error } = await caught;
+    expect(error.message).to.match(
+      /Nobody has signed in yet: open the auth object in the editor and sign in \(SIGN_IN_REQUIRED\)\. Open the auth object in the editor and press Sign in/,
+    );
+    expect(statuses.at(-1)).to.deep.equal({
+      fill: 'red',
+      shape: 'ring',
+      text: 'sign in required',
+    });
+    expect(raw.requests).to.have.length(0);
+  });
 });
