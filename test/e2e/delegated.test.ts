@@ -174,6 +174,21 @@ describe('delegated access in a real Node-RED, attacked through its new routes',
       body: JSON.stringify(flows),
     });
     expect(res.status, await res.text()).to.equal(204);
+    // Node-RED answers the deploy before it starts the flows: wait for the objects.
+    for (const id of ['pub', 'conf', 'dev']) await whenStarted(id);
+  }
+
+  /** Bounded: an object that never starts fails the test with Node-RED's output. */
+  async function whenStarted(id: string) {
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`${nr.url}/auth-objects/sign-in/${id}`, {
+        headers: { authorization: `Bearer ${tokens.admin}` },
+      });
+      await res.text();
+      if (res.status !== 404) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`auth object ${id} did not start:\n${nr.output()}`);
   }
 
   async function call(
