@@ -1104,6 +1104,9 @@ registerType<AuthObjectNode>(TYPE, {
   },
   oneditprepare() {
     editingId = this.id;
+    // Node-RED marks every input autocomplete="off", which browsers ignore for password
+    // fields: they would save a secret under the token URL and fill it into another object.
+    $('#node-config-dialog-edit-form input[type="password"]').attr('autocomplete', 'new-password');
 
     const tabs = createTabs('node-config-auth-object-tabs', (tab) => {
       $('#node-config-auth-object-tabs-content').children().hide();

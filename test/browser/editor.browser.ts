@@ -637,6 +637,22 @@ describe('the editor in a real browser', function () {
     expect(menu).to.equal(tab);
   });
 
+  it("keeps the browser's password manager out of the form: no secret saved or filled in", async () => {
+    await editObject('Browser test object');
+    // A filled-in token URL or secret would send a stored secret to another server.
+    const fields = await page.$$eval('.red-ui-tray input[id^="node-config-input-"]', (els) =>
+      (els as HTMLInputElement[])
+        .filter((e) => e.type === 'password' || e.type === 'text')
+        .map((e) => ({ id: e.id, type: e.type, autocomplete: e.getAttribute('autocomplete') })),
+    );
+    expect(fields.filter((f) => f.type === 'password').length).to.be.greaterThan(3);
+    for (const f of fields) {
+      // Node-RED marks every input of the form "off"; browsers ignore that for passwords.
+      expect(f.autocomplete, f.id).to.equal(f.type === 'password' ? 'new-password' : 'off');
+    }
+    await cancelEdit();
+  });
+
   it('hides the test result once any field of the form is edited', async () => {
     await editObject('Browser test object');
     const result = page.locator('#auth-object-test-result');
