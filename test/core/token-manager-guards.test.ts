@@ -59,9 +59,10 @@ function cc(extra: Record<string, unknown> = {}) {
   );
 }
 
-function delegatedSettings() {
+function delegatedSettings(extra: Record<string, unknown> = {}) {
   return validateSettings(
     {
+      ...extra,
       grantType: 'authorization_code',
       tokenUrl: 'https://idp.example.com/token',
       authorizeUrl: 'https://idp.example.com/authorize',
@@ -382,6 +383,29 @@ describe('token manager guards', () => {
       m.signIn(processTokenResponse(ok(0), clock.now(), ''));
       expect(m.signInError()?.key).to.equal('signInRequired');
       expect(s.requests).to.have.length(0);
+    });
+
+    it('names no retry time when the server refused the refresh token: only a sign-in helps', async () => {
+      const clock = fakeClock();
+      const s = server(clock, () => json(400, { error: 'invalid_grant' }));
+      const states: ManagerState[] = [];
+      const m = make({
+        settings: delegatedSettings({ cooldown: 600 }),
+        transport: s.transport,
+        clock,
+        onState: (st) => states.push(st),
+        delegated: { refreshToken: 'rt-0', onRefreshToken: () => {}, onRefused: () => {} },
+      });
+      const e = await drive(
+        clock,
+        m.getToken().catch((err: AuthError) => err),
+      );
+      expect((e as AuthError).code).to.equal('SIGN_IN_REQUIRED');
+      expect(states.at(-1)).to.deep.include({ state: 'error' });
+      expect(states.at(-1)).to.not.have.property('pausedUntil');
+      // A sign-in then works at once, nothing paused.
+      m.signIn(processTokenResponse(ok(5, { refresh_token: 'rt-5' }), clock.now(), ''));
+      expect((await m.getToken()).access_token).to.equal('at-5');
     });
 
     it('refuses a sign-in once closed and writes nothing to the store', () => {
