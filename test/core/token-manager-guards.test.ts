@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
 import { getEventListeners } from 'node:events';
 import { validateSettings } from '../../nodes/core/config';
-import { AuthError } from '../../nodes/core/errors';
+import { AuthError, errors } from '../../nodes/core/errors';
 import { JWT_BEARER_GRANT } from '../../nodes/core/rules';
 import type { Transport } from '../../nodes/core/http';
 import { TokenManager, type ManagerState } from '../../nodes/core/token-manager';
@@ -234,6 +234,30 @@ describe('token manager guards', () => {
     await p;
     await clock.advance(10);
     expect(clock.pending()).to.equal(0);
+  });
+
+  it('reports no error state once closed while a request was under way', async () => {
+    const clock = fakeClock();
+    // Like the HTTP transport: the object's abort rejects the request with CLOSED.
+    const transport: Transport = {
+      send: (_req, _ms, signal) =>
+        new Promise((_resolve, reject) =>
+          signal?.addEventListener('abort', () => reject(errors.closed('token request cancelled'))),
+        ),
+      close() {},
+    };
+    const states: ManagerState[] = [];
+    const m = make({
+      settings: cc({ cooldown: 600 }),
+      transport,
+      clock,
+      onState: (st) => states.push(st),
+    });
+    const p = m.getToken().catch((err: AuthError) => err);
+    await clock.advance(10);
+    m.close();
+    expect(await p).to.include({ code: 'CLOSED' });
+    expect(states.map((st) => st.state)).to.deep.equal(['requesting']);
   });
 
   it('send refuses once closed, without a request, and counts each request it sends', async () => {
