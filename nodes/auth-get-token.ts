@@ -3,7 +3,7 @@ import type { AuthObjectNode, StaticCredential } from './auth-object-api';
 import type { AccessToken, ManagerState } from './core/token-manager';
 import { applyTo, dropHeader } from './core/apply';
 import { AuthError, CODES } from './core/errors';
-import { formatUntil } from './core/time';
+import { formatUntil, MAX_TIMER_MS } from './core/time';
 import { authObjects, codedError } from './runtime-support';
 import { dropAuthorization, reachesMail, type WiredNode } from './core/mail-route';
 
@@ -133,13 +133,30 @@ export = function (RED: NodeAPI) {
     };
     RED.events.on('flows:started', onFlowsStarted);
 
+    // A typed expiry date passes without any event: the status changes when it does.
+    let dateTimer: NodeJS.Timeout | undefined;
+    const show = (s: ManagerState) => {
+      clearTimeout(dateTimer);
+      this.status(statusOf(s));
+      const left = s.state === 'ready' && s.expiresAt !== undefined ? s.expiresAt - Date.now() : 0;
+      if (left > 0) {
+        // Timers take at most 2^31-1 ms; a later date is looked at again then.
+        dateTimer = setTimeout(() => show(s), Math.min(left, MAX_TIMER_MS));
+        dateTimer.unref();
+      }
+    };
+
     let unsubscribe = () => {};
     if (fromMessage && !auth) {
       this.status({ fill: 'grey', shape: 'ring', text: t('status.perMessage') });
     } else if (!auth) {
       this.status({ fill: 'red', shape: 'ring', text: t('status.noAuth') });
     } else {
-      unsubscribe = auth.subscribe((s) => this.status(statusOf(s)));
+      const off = auth.subscribe(show);
+      unsubscribe = () => {
+        off();
+        clearTimeout(dateTimer);
+      };
     }
 
     const setToken = (msg: Msg, value: Record<string, unknown>) => {

@@ -19,3 +19,6 @@ export function formatLocal(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
+
+/** The longest delay `setTimeout` keeps; a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

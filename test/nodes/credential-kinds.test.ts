@@ -193,6 +193,42 @@ describe('static credential kinds against a real API', function () {
     expect(String(status?.text)).to.match(/^auth-get-token\.status\.valid|valid until/);
   });
 
+  it('turns its status to expired when the typed expiry date passes, without a deploy', async () => {
+    secrets = [TOKEN];
+    const expiresAt = new Date(Date.now() + 1_500).toISOString();
+    loaded = await load(
+      flowOf({ kind: 'bearer', expiries: [{ expiresAt, appliesTo: ['token'] }] }),
+      { auth: { token: TOKEN } },
+    );
+    const expired = (s: Record<string, unknown>) =>
+      s.fill === 'yellow' && /expired/.test(String(s.text));
+    expect(loaded.statuses().at(-1)?.fill).to.equal('green');
+    // Bounded wait: the date passes in 1.5 s, nothing is deployed or sent meanwhile.
+    for (let i = 0; i < 100 && !loaded.statuses().some(expired); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(loaded.statuses().at(-1), 'status after the date').to.satisfy(expired);
+  });
+
+  it('keeps a status for an expiry date decades away without re-drawing it', async () => {
+    secrets = [TOKEN];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      loaded = await load(
+        flowOf({ kind: 'bearer', expiries: [{ expiresAt: '2099-01-01', appliesTo: ['token'] }] }),
+        { auth: { token: TOKEN } },
+      );
+      const before = loaded.statuses().length;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(loaded.statuses().length, 'statuses drawn after load').to.equal(before);
+      expect(warnings).to.not.include('TimeoutOverflowWarning');
+    } finally {
+      process.removeListener('warning', onWarning);
+    }
+  });
+
   it('shows a ready status without an expiry, and never the secret', async () => {
     secrets = [TOKEN];
     loaded = await load(flowOf({ kind: 'bearer' }), { auth: { token: TOKEN } });
