@@ -708,6 +708,8 @@ export async function expiryCheck(ctx: Context): Promise<Figure[]> {
   const bases: number[] = [];
   const firstRatios: number[] = [];
   const repeatRatios: number[] = [];
+  const overviewRatios: number[] = [];
+  let rows = 0;
   for (let r = 0; r < ROUNDS; r++) {
     // A check node of a new id each round: its reminder memory (node context) starts empty.
     const id = `check${r}`;
@@ -723,8 +725,10 @@ export async function expiryCheck(ctx: Context): Promise<Figure[]> {
     );
     deploys.push(performance.now() - t0);
     const reminders = ctx.runtime.sink('reminders');
+    let first: Record<string, unknown> | undefined;
     const summary = ctx.runtime.sink('summary', (m) => {
       payload = m.payload as unknown[];
+      first ??= m as Record<string, unknown>;
     });
     const check = ctx.runtime.node(id);
 
@@ -754,6 +758,12 @@ export async function expiryCheck(ctx: Context): Promise<Figure[]> {
     const base = median(stringify);
     bases.push(base);
     firstRatios.push(firstCpu / base);
+    // What a dashboard reads: msg.overview is built on its first read.
+    collect();
+    const co = cpuMs();
+    rows = ((first?.overview as { rows?: unknown[] } | undefined)?.rows ?? []).length;
+    overviewRatios.push((cpuMs() - co) / base);
+    if (rows !== OBJECTS * 3) throw new Error(`expiry: ${rows} overview rows`);
 
     for (let k = 0; k < REPEATS; k++) {
       collect();
@@ -786,6 +796,14 @@ export async function expiryCheck(ctx: Context): Promise<Figure[]> {
       '<= 3',
       repeatRatio <= 3,
       `repeat check (none due) / the same baseline, CPU time; ${ROUNDS} x ${REPEATS}: ${spread(repeatRatios)}`,
+    ),
+    figure(
+      'expiry.overview_ratio',
+      median(overviewRatios),
+      'x',
+      '<= 3',
+      median(overviewRatios) <= 3,
+      `first read of msg.overview (${rows} dashboard rows, counts, weeks) / the same baseline, CPU time; ${ROUNDS} deploys: ${spread(overviewRatios)}`,
     ),
     figure(
       'expiry.check_first',

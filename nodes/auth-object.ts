@@ -83,7 +83,8 @@ export = function (RED: NodeAPI) {
     /** When a `pending` outcome ends by itself (the state's lifetime: nobody came back). */
     let outcomeUntil: number | undefined;
     let onEntries = () => {};
-    const closing = new AbortController();
+    // Only a delegated object has sign-ins to abort: 10,000 others need no controller.
+    let closing: AbortController | undefined;
 
     const setState = (s: ManagerState) => {
       state = s;
@@ -209,7 +210,7 @@ export = function (RED: NodeAPI) {
               (v.state !== 'pending' && m.hasRefreshToken ? Date.now() + 120_000 : undefined);
           },
           view: () => signInView(),
-          signal: closing.signal,
+          signal: (closing ??= new AbortController()).signal,
           redact: (s, max) => m.redact(s, max),
         };
         const none = m.signInError();
@@ -367,7 +368,7 @@ export = function (RED: NodeAPI) {
     node.describe = describe;
 
     this.on('close', (removed: boolean, done: () => void) => {
-      closing.abort();
+      closing?.abort();
       // A deleted object's sign-in goes with it; a redeploy or restart keeps it.
       if (removed) store.delete(node.id);
       manager?.close();
