@@ -1,0 +1,57 @@
+/**
+ * Edges of the static kinds and of msg.authObject a Node-RED user runs into: what the API
+ * on 127.0.0.1 really receives through Node-RED's http request node, and which object a
+ * message gets when its name or id is odd.
+ */
+import { expect } from 'chai';
+import { startRawServer, type RawServer } from '../fixtures/raw-server';
+import { flowOf, helper, load, type FlowNode } from '../helpers/runtime';
+import { requireFromNodeRed } from '../helpers/node-red-version';
+
+const httpRequest = requireFromNodeRed('@node-red/nodes/core/network/21-httprequest.js');
+
+/** auth → get token → http request (URL from msg.url) → out. */
+function apiFlow(auth: Record<string, unknown>, get: Record<string, unknown> = {}): FlowNode[] {
+  const flow = flowOf(auth, { wires: [['req']], ...get });
+  flow.push({
+    id: 'req',
+    type: 'http request',
+    z: 'tab',
+    x: 200,
+    y: 100,
+    method: 'GET',
+    ret: 'txt',
+    url: '',
+    wires: [['out']],
+  });
+  return flow;
+}
+
+describe('static kinds and msg.authObject at their edges', function () {
+  this.timeout(20_000);
+  let api: RawServer;
+
+  beforeEach(async () => {
+    api = await startRawServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await api.close();
+  });
+
+  it('a query API key reaches the API with the other parameters byte for byte as the flow wrote them', async () => {
+    const loaded = await load(
+      apiFlow({ kind: 'apiKey', apiKeyName: 'key', apiKeyIn: 'query' }),
+      { auth: { apiKey: 'K+1 2' } },
+      [httpRequest],
+    );
+    const rest = 'fields=id,name&q=node%20red&sig=ab%2Bc~d&since=2026-01-01T00:00:00Z&flag';
+    loaded.send({ url: `${api.url}/v1/items?${rest}` });
+    await loaded.settled(1);
+    expect(loaded.errors).to.deep.equal([]);
+    expect(api.requests[0]!.url).to.equal(`/v1/items?${rest}&key=K%2B1%202`);
+  });
+});
