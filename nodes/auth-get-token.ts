@@ -115,16 +115,17 @@ export = function (RED: NodeAPI) {
       }
       return toMail;
     };
-    // The deployed auth objects by name, for msg.authObject: read once per deploy.
+    // The running auth objects by name, for msg.authObject: read once per deploy. Only
+    // running ones: one on a disabled flow cannot be used, so it makes no name ambiguous.
+    // Names are trimmed as msg.authObject is: spaces around a label are not seen.
     let byName: Map<string, string[]> | undefined;
     const namesIndex = (): Map<string, string[]> => {
       if (byName) return byName;
       const index = new Map<string, string[]>();
-      RED.nodes.eachNode((n) => {
-        const name = (n as { name?: unknown }).name;
-        if (n.type !== 'auth-object' || typeof name !== 'string' || !name) return;
-        index.set(name, [...(index.get(name) ?? []), n.id]);
-      });
+      for (const n of authObjects(RED)) {
+        const name = typeof n.name === 'string' ? n.name.trim() : '';
+        if (name) index.set(name, [...(index.get(name) ?? []), n.id]);
+      }
       return (byName = index);
     };
     const onFlowsStarted = () => {

@@ -54,4 +54,64 @@ describe('static kinds and msg.authObject at their edges', function () {
     expect(loaded.errors).to.deep.equal([]);
     expect(api.requests[0]!.url).to.equal(`/v1/items?${rest}&key=K%2B1%202`);
   });
+
+  /** get token taking its object from the message, and two API key objects. */
+  function perMessage(objects: FlowNode[]): FlowNode[] {
+    const flow = flowOf(
+      { kind: 'apiKey', apiKeyName: 'X-Key', name: 'first' },
+      {
+        auth: '',
+        fromMessage: true,
+      },
+    );
+    return [...flow, ...objects];
+  }
+
+  it('finds an object whose name has spaces around it by the name as the editor shows it', async () => {
+    const loaded = await load(
+      perMessage([
+        {
+          id: 'spaced',
+          type: 'auth-object',
+          kind: 'apiKey',
+          apiKeyName: 'X-Key',
+          name: ' tenant-b ',
+        },
+      ]),
+      { auth: { apiKey: 'key-a' }, spaced: { apiKey: 'key-b' } },
+    );
+    loaded.send({ authObject: 'tenant-b' });
+    loaded.send({ authObject: ' tenant-b ' });
+    await loaded.settled(2);
+    expect(loaded.errors.map((e) => e.error)).to.deep.equal([]);
+    expect(loaded.out.map((m) => (m.headers as Record<string, string>)['X-Key'])).to.deep.equal([
+      'key-b',
+      'key-b',
+    ]);
+  });
+
+  it('does not count an object of a disabled flow: its name is not ambiguous with a running one', async () => {
+    const loaded = await load(
+      perMessage([
+        { id: 'off', type: 'tab', label: 'off', disabled: true },
+        { id: 'running', type: 'auth-object', kind: 'apiKey', apiKeyName: 'X-Key', name: 'tenant' },
+        {
+          id: 'parked',
+          type: 'auth-object',
+          z: 'off',
+          kind: 'apiKey',
+          apiKeyName: 'X-Key',
+          name: 'tenant',
+        },
+      ]),
+      { auth: { apiKey: 'key-a' }, running: { apiKey: 'key-r' }, parked: { apiKey: 'key-p' } },
+    );
+    loaded.send({ authObject: 'tenant' });
+    loaded.send({ authObject: 'parked' });
+    await loaded.settled(2);
+    expect(loaded.out.map((m) => (m.headers as Record<string, string>)['X-Key'])).to.deep.equal([
+      'key-r',
+    ]);
+    expect((loaded.errors[0]!.error as { code?: string }).code).to.equal('UNKNOWN_AUTH_OBJECT');
+  });
 });
