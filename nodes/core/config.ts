@@ -30,6 +30,8 @@ import {
   checkNumber,
   credentialsNeeded,
   needsClientCertificate,
+  pemProblem,
+  pemText,
   scopeTokens,
   text,
   type ApiKeyIn,
@@ -308,6 +310,14 @@ function validateStatic(
   };
 }
 
+const PEM_MESSAGES = {
+  key: 'is not a PEM private key',
+  'key-encrypted':
+    'is encrypted: store it decrypted (openssl pkey -in key.pem -out plain.pem); the node holds no passphrase',
+  'key-json':
+    'holds a whole JSON key: paste that into the Service account key field, which takes the private key from it',
+} as const;
+
 const BASIC_MESSAGES = {
   colon: 'must not contain a colon (RFC 7617)',
   control: 'must not contain control characters',
@@ -459,14 +469,16 @@ function assertionSettings(raw: RawSettings, pem: string | undefined): Assertion
   if (!ASSERTION_ALGS.includes(alg)) {
     throw optionError('assertionAlg', ASSERTION_ALGS);
   }
-  if (!pem || !pem.trim()) {
+  const typed = pemText(pem);
+  if (!typed) {
     throw new ConfigError('privateKey', 'required', 'privateKey is required');
   }
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem.trim(), format: 'pem' });
+    key = createPrivateKey({ key: typed, format: 'pem' });
   } catch {
-    throw new ConfigError('privateKey', 'key', 'privateKey is not a PEM private key', { alg });
+    const problem = pemProblem(typed);
+    throw new ConfigError('privateKey', problem, `privateKey ${PEM_MESSAGES[problem]}`, { alg });
   }
   const d = key.asymmetricKeyDetails;
   const fits =

@@ -416,6 +416,8 @@ export type ConfigErrorReason =
   | 'param-value'
   | 'reference'
   | 'key'
+  | 'key-encrypted'
+  | 'key-json'
   | 'key-alg'
   | 'client-cert'
   | 'schedule'

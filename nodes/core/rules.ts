@@ -328,6 +328,32 @@ export function needsClientCertificate(clientAuth: string, grantType = ''): bool
 /** Whether the grant sends the client authentication at all. */
 export const usesClientAuth = (grantType: string): boolean => grantType !== JWT_BEARER_GRANT;
 
+/**
+ * A private key as a PEM parser reads it: trimmed; copied with its JSON quotes, unquoted;
+ * line breaks written `\n` (an environment variable, the `private_key` of a JSON key) made
+ * real. A PEM holds no backslash or quote, so nothing else of it changes.
+ */
+export function pemText(value: unknown): string {
+  let s = text(value);
+  if (!s.includes('-----BEGIN')) return s;
+  if (s.length > 1 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1).trim();
+  return s.replace(/\\r\\n|\\n/g, '\n').trim();
+}
+
+export type PemProblem = 'key' | 'key-encrypted' | 'key-json';
+
+/**
+ * Why a text is no private key the node can use: encrypted (it holds no passphrase), a
+ * whole JSON key (its Service account key field takes those), or no private key at all.
+ */
+export function pemProblem(pem: string): PemProblem {
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
+    return 'key-encrypted';
+  }
+  if (pem.startsWith('{') && pem.includes('private_key')) return 'key-json';
+  return 'key';
+}
+
 /** Parameters an expiry is usually about; users may name others. */
 export const KNOWN_PARAMETERS = [
   'clientSecret',
