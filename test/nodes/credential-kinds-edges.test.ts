@@ -4,7 +4,8 @@
  * message gets when its name or id is odd.
  */
 import { expect } from 'chai';
-import { startRawServer, type RawServer } from '../fixtures/raw-server';
+import { DEMO, startOAuthServer } from '../fixtures/oauth-server';
+import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import { flowOf, helper, load, type FlowNode } from '../helpers/runtime';
 import { requireFromNodeRed } from '../helpers/node-red-version';
 
@@ -113,5 +114,71 @@ describe('static kinds and msg.authObject at their edges', function () {
       'key-r',
     ]);
     expect((loaded.errors[0]!.error as { code?: string }).code).to.equal('UNKNOWN_AUTH_OBJECT');
+  });
+
+  /** Object `broken` (OAuth on the raw server `api`) and `good` (OAuth on a real server). */
+  async function twoOAuthObjects() {
+    const idp = await startOAuthServer();
+    const flow: FlowNode[] = [
+      ...flowOf(
+        { name: 'broken', grantType: 'client_credentials', tokenUrl: api.tokenUrl },
+        { auth: '', fromMessage: true },
+      ),
+      {
+        id: 'objGood',
+        type: 'auth-object',
+        name: 'good',
+        grantType: 'client_credentials',
+        tokenUrl: idp.tokenUrl,
+      },
+    ];
+    const creds = { auth: { ...DEMO.confidential }, objGood: { ...DEMO.confidential } };
+    return { idp, flow, creds };
+  }
+
+  it('fails only the messages of an object whose token request fails; the others get their token', async () => {
+    const { idp, flow, creds } = await twoOAuthObjects();
+    try {
+      api.setHandler(handlers.json(400, { error: 'invalid_client' }));
+      const loaded = await load(flow, creds);
+      for (let i = 0; i < 40; i++) loaded.send({ authObject: i % 2 ? 'good' : 'broken', n: i });
+      await loaded.settled(40);
+      expect(loaded.out.map((m) => Number(m.n) % 2)).to.deep.equal(Array(20).fill(1));
+      expect(loaded.errors.map((e) => Number(e.n) % 2)).to.deep.equal(Array(20).fill(0));
+      for (const e of loaded.errors) {
+        expect((e.error as { code?: string }).code).to.equal('invalid_client');
+      }
+      const auth = new Set(
+        loaded.out.map((m) => (m.headers as Record<string, string>).Authorization),
+      );
+      expect([...auth]).to.deep.equal([`Bearer ${idp.issuedAccessTokens[0]}`]);
+      expect(api.requests).to.have.length(1);
+    } finally {
+      await idp.close();
+    }
+  });
+
+  it('ends the messages waiting for an object that is redeployed, and serves later ones with the new object', async () => {
+    const { idp, flow, creds } = await twoOAuthObjects();
+    try {
+      api.setHandler(handlers.hang());
+      const loaded = await load(flow, creds);
+      for (let i = 0; i < 5; i++) loaded.send({ authObject: 'broken', n: i });
+      while (api.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+      // Only the object changes ("modified nodes" deploy): get token keeps running.
+      const moved = flow.map((n) => (n.id === 'auth' ? { ...n, tokenUrl: idp.tokenUrl } : n));
+      await helper.setFlows(moved, 'nodes', creds);
+      await loaded.settled(5);
+      expect(loaded.out).to.have.length(0);
+      expect(loaded.errors.map((e) => e.n)).to.have.members([0, 1, 2, 3, 4]);
+      loaded.send({ authObject: 'broken', n: 5 });
+      await loaded.settled(6);
+      expect(loaded.out.map((m) => m.n)).to.deep.equal([5]);
+      expect((loaded.out[0]!.headers as Record<string, string>).Authorization).to.equal(
+        `Bearer ${idp.issuedAccessTokens[0]}`,
+      );
+    } finally {
+      await idp.close();
+    }
   });
 });
