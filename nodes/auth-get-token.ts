@@ -3,6 +3,7 @@ import type { AuthObjectNode, StaticCredential } from './auth-object-api';
 import type { AccessToken, ManagerState } from './core/token-manager';
 import { applyTo, dropHeader } from './core/apply';
 import { AuthError, CODES } from './core/errors';
+import { cleanText } from './core/redact';
 import { formatUntil, MAX_TIMER_MS } from './core/time';
 import { authObjects, codedError } from './runtime-support';
 import { dropAuthorization, reachesMail, type WiredNode } from './core/mail-route';
@@ -219,7 +220,8 @@ export = function (RED: NodeAPI) {
       }
       // Only a name or an id: a message never carries settings or secrets for an object.
       const key = typeof wanted === 'string' ? wanted.trim() : '';
-      const shown = key.slice(0, 100);
+      // It may come from outside (HTTP, MQTT): no control character reaches the log.
+      const shown = cleanText(key, 100);
       const permitted = (id: string) => allowed.length === 0 || allowed.includes(id);
       const byId = key && permitted(key) ? authObjects(RED, [key])[0] : undefined;
       if (byId) return byId;

@@ -8,8 +8,12 @@ import { DEMO, startOAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import { flowOf, helper, load, type FlowNode } from '../helpers/runtime';
 import { requireFromNodeRed } from '../helpers/node-red-version';
+import { inEnglish } from '../helpers/english';
+import authObject from '../../nodes/auth-object';
+import getToken from '../../nodes/auth-get-token';
 
 const httpRequest = requireFromNodeRed('@node-red/nodes/core/network/21-httprequest.js');
+const catchNode = requireFromNodeRed('@node-red/nodes/core/common/25-catch.js');
 
 /** auth → get token → http request (URL from msg.url) → out. */
 function apiFlow(auth: Record<string, unknown>, get: Record<string, unknown> = {}): FlowNode[] {
@@ -180,5 +184,34 @@ describe('static kinds and msg.authObject at their edges', function () {
     } finally {
       await idp.close();
     }
+  });
+});
+
+describe('msg.authObject in the words of an error', function () {
+  this.timeout(20_000);
+  afterEach(() => helper.unload());
+
+  it('writes no control character of msg.authObject into the error, and at most 100 of its characters', async () => {
+    const flow = flowOf({ kind: 'apiKey', apiKeyName: 'X-Key' }, { auth: '', fromMessage: true });
+    await helper.load([inEnglish(authObject), inEnglish(getToken), catchNode], flow, {
+      auth: { apiKey: 'key-a' },
+    });
+    const caught: { message: string }[] = [];
+    const done = new Promise<void>((resolve) => {
+      helper.getNode('caught').on('input', (m: { error: { message: string } }) => {
+        caught.push(m.error);
+        if (caught.length === 2) resolve();
+      });
+    });
+    const get = helper.getNode('get');
+    get.receive({ authObject: 'nobody\n23 Nov 12:00:00 - [error] forged\u001b[31m\u2028end' });
+    get.receive({ authObject: 'y'.repeat(5000) });
+    await done;
+    const [forged, long] = caught.map((e) => e.message);
+    expect(forged).to.contain('names no deployed auth object');
+    expect(forged).to.contain('nobody');
+    // eslint-disable-next-line no-control-regex
+    expect(forged).not.to.match(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect(long!.match(/y+/)![0].length).to.be.at.most(100);
   });
 });
