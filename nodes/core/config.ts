@@ -17,6 +17,7 @@ import {
   isHeaderSecret,
   isStaticKind,
   kindOf,
+  mayBeEmpty,
   CLIENT_AUTH_METHODS,
   DEFAULT_CLIENT_AUTH,
   DEFAULT_GRANT,
@@ -278,7 +279,9 @@ function validateStatic(
     const username = c.username ?? '';
     const password = c.password ?? '';
     if (!text(username)) throw new ConfigError('username', 'required', 'username is required');
-    if (!password) throw new ConfigError('password', 'required', 'password is required');
+    if (!password && !mayBeEmpty('password', kind)) {
+      throw new ConfigError('password', 'required', 'password is required');
+    }
     for (const [field, v] of [
       ['username', username],
       ['password', password],
@@ -292,7 +295,8 @@ function validateStatic(
       ...base,
       applied: { in: 'header', name: 'Authorization', value: basicValue(username, password) },
       tokenType: 'Basic',
-      secrets: [password],
+      // Without a password the user name is the secret (an API key); `user:` for its base64.
+      secrets: password ? [password] : [username, `${username}:`],
       pairs: [[username, password]],
     };
   }

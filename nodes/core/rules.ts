@@ -306,6 +306,13 @@ export function credentialsNeeded(
   return needed;
 }
 
+/**
+ * A credential the kind uses that may be left empty: HTTP Basic's password (RFC 7617 §2,
+ * `password = *TEXT`; Stripe, Chargebee and Close take an API key as the user name).
+ */
+export const mayBeEmpty = (field: CredentialName, kind: string = DEFAULT_KIND): boolean =>
+  kindOf(kind) === 'basic' && field === 'password';
+
 /** The secrets a kind (grant and client authentication) sends or signs with. */
 export function secretsNeeded(
   grantType: string,

@@ -19,6 +19,7 @@ import {
   SECONDS,
   checkApiKeyName,
   checkBasicPart,
+  mayBeEmpty,
   isHeaderSecret,
   kindOf,
 } from '../core/rules';
@@ -136,6 +137,7 @@ export function checkCredentialField(
   const present =
     typeof value === 'string' &&
     (SENT_AS_TYPED.includes(field) ? value !== '' : value.trim() !== '');
+  if (value === '' && mayBeEmpty(field, kind)) return undefined;
   if (!present) return { key: 'validation.credentialRequired', params: { field } };
   if (value === STORED || isWholeEnv(value)) return undefined;
   const k = kindOf(kind);

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { DEMO, startOAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
-import { flowOf, helper, load, type FlowNode } from '../helpers/runtime';
+import { expectNoSecrets, flowOf, helper, load, type FlowNode } from '../helpers/runtime';
 import { requireFromNodeRed } from '../helpers/node-red-version';
 import { inEnglish } from '../helpers/english';
 import authObject from '../../nodes/auth-object';
@@ -58,6 +58,24 @@ describe('static kinds and msg.authObject at their edges', function () {
     await loaded.settled(1);
     expect(loaded.errors).to.deep.equal([]);
     expect(api.requests[0]!.url).to.equal(`/v1/items?${rest}&key=K%2B1%202`);
+  });
+
+  it('sends HTTP Basic with an API key as the user name and no password, never showing the key', async () => {
+    const key = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc';
+    const loaded = await load(apiFlow({ kind: 'basic' }), { auth: { username: key } }, [
+      httpRequest,
+    ]);
+    loaded.send({ url: `${api.url}/v1/charges` });
+    await loaded.settled(1);
+    expect(loaded.errors).to.deep.equal([]);
+    const header = api.requests[0]!.headers.authorization!;
+    expect(Buffer.from(header.replace(/^Basic /, ''), 'base64').toString()).to.equal(`${key}:`);
+    expect(loaded.out[0]!.token).to.deep.equal({
+      token_type: 'Basic',
+      in: 'header',
+      name: 'Authorization',
+    });
+    expectNoSecrets(loaded, [key, header.slice(6, 30)]);
   });
 
   /** get token taking its object from the message, and two API key objects. */
