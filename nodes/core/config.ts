@@ -15,6 +15,7 @@ import {
   checkApiKeyName,
   checkBasicPart,
   isHeaderSecret,
+  isHeaderValue,
   isStaticKind,
   kindOf,
   mayBeEmpty,
@@ -264,7 +265,7 @@ function validateStatic(
     }
     const key = c.apiKey ?? '';
     if (!key) throw new ConfigError('apiKey', 'required', 'apiKey is required');
-    if (where === 'header' && !isHeaderSecret(key)) {
+    if (where === 'header' && !isHeaderValue(key)) {
       throw new ConfigError('apiKey', 'header-value', 'apiKey cannot be sent in a header as typed');
     }
     return {

@@ -430,6 +430,19 @@ export function isHeaderSecret(value: unknown): boolean {
   return typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) && value.length <= 16384;
 }
 
+/**
+ * Whether an API key can go in a header as typed: an RFC 9110 field value of visible
+ * ASCII with spaces inside (a scheme and a key: Okta's `SSWS <token>`, `Token <key>`), none
+ * around it (HTTP drops them). A bearer token has none: {@link isHeaderSecret}.
+ */
+export function isHeaderValue(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) &&
+    value.length <= 16384
+  );
+}
+
 export type BasicProblem = 'colon' | 'control';
 
 /**

@@ -21,6 +21,7 @@ import {
   checkBasicPart,
   mayBeEmpty,
   isHeaderSecret,
+  isHeaderValue,
   kindOf,
 } from '../core/rules';
 import type { CredentialName, EndpointProblem } from '../core/rules';
@@ -141,9 +142,9 @@ export function checkCredentialField(
   if (!present) return { key: 'validation.credentialRequired', params: { field } };
   if (value === STORED || isWholeEnv(value)) return undefined;
   const k = kindOf(kind);
-  const inHeader =
-    field === 'token' || (field === 'apiKey' && (text(apiKeyIn) || 'header') === 'header');
-  if (inHeader && !isHeaderSecret(value)) return { key: 'validation.headerSecret' };
+  const keyInHeader = field === 'apiKey' && (text(apiKeyIn) || 'header') === 'header';
+  if (field === 'token' && !isHeaderSecret(value)) return { key: 'validation.headerSecret' };
+  if (keyInHeader && !isHeaderValue(value)) return { key: 'validation.headerSecret' };
   if (k === 'basic' && (field === 'username' || field === 'password')) {
     const problem = checkBasicPart(field, value);
     if (problem)

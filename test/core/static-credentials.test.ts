@@ -135,7 +135,7 @@ describe('static credential configuration errors', () => {
 
   it('a key or token a header cannot carry as typed is refused, naming it', () => {
     expect(
-      problem({ kind: 'apiKey', apiKeyName: 'X-Key', apiKeyIn: 'header' }, { apiKey: 'a b' }),
+      problem({ kind: 'apiKey', apiKeyName: 'X-Key', apiKeyIn: 'header' }, { apiKey: 'a b ' }),
     ).to.deep.equal({
       field: 'apiKey',
       reason: 'header-value',

@@ -78,6 +78,20 @@ describe('static kinds and msg.authObject at their edges', function () {
     expectNoSecrets(loaded, [key, header.slice(6, 30)]);
   });
 
+  it('sends an API key with a scheme of its own in Authorization (Okta SSWS), replacing one there', async () => {
+    const key = 'SSWS 00Qw8Hk_dSecretPart';
+    const loaded = await load(
+      apiFlow({ kind: 'apiKey', apiKeyName: 'Authorization', apiKeyIn: 'header' }),
+      { auth: { apiKey: key } },
+      [httpRequest],
+    );
+    loaded.send({ url: `${api.url}/api/v1/users`, headers: { authorization: 'Bearer old' } });
+    await loaded.settled(1);
+    expect(loaded.errors).to.deep.equal([]);
+    expect(api.requests[0]!.headers.authorization).to.equal(key);
+    expectNoSecrets(loaded, ['00Qw8Hk_dSecretPart']);
+  });
+
   /** get token taking its object from the message, and two API key objects. */
   function perMessage(objects: FlowNode[]): FlowNode[] {
     const flow = flowOf(
