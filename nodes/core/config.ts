@@ -14,6 +14,7 @@ import {
   KINDS,
   checkApiKeyName,
   checkBasicPart,
+  hasBearerPrefix,
   isHeaderSecret,
   isHeaderValue,
   isStaticKind,
@@ -303,6 +304,13 @@ function validateStatic(
   }
   const token = c.token ?? '';
   if (!token) throw new ConfigError('token', 'required', 'token is required');
+  if (hasBearerPrefix(token)) {
+    throw new ConfigError(
+      'token',
+      'bearer-prefix',
+      'token must be typed without "Bearer ": the node writes it itself',
+    );
+  }
   if (!isHeaderSecret(token)) {
     throw new ConfigError('token', 'header-value', 'token cannot be sent in a header as typed');
   }

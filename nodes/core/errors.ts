@@ -426,5 +426,6 @@ export type ConfigErrorReason =
   | 'header-reserved'
   | 'query-name'
   | 'header-value'
+  | 'bearer-prefix'
   | 'colon'
   | 'control';

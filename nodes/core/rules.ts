@@ -443,6 +443,10 @@ export function isHeaderValue(value: unknown): boolean {
   );
 }
 
+/** A bearer token pasted with the `Bearer ` the node writes itself (from curl, Postman, docs). */
+export const hasBearerPrefix = (value: unknown): boolean =>
+  typeof value === 'string' && /^bearer\s+\S/i.test(value);
+
 export type BasicProblem = 'colon' | 'control';
 
 /**

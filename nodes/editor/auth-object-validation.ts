@@ -20,6 +20,7 @@ import {
   checkApiKeyName,
   checkBasicPart,
   mayBeEmpty,
+  hasBearerPrefix,
   isHeaderSecret,
   isHeaderValue,
   kindOf,
@@ -143,6 +144,7 @@ export function checkCredentialField(
   if (value === STORED || isWholeEnv(value)) return undefined;
   const k = kindOf(kind);
   const keyInHeader = field === 'apiKey' && (text(apiKeyIn) || 'header') === 'header';
+  if (field === 'token' && hasBearerPrefix(value)) return { key: 'validation.bearerPrefix' };
   if (field === 'token' && !isHeaderSecret(value)) return { key: 'validation.headerSecret' };
   if (keyInHeader && !isHeaderValue(value)) return { key: 'validation.headerSecret' };
   if (k === 'basic' && (field === 'username' || field === 'password')) {
