@@ -3,6 +3,7 @@
  * on 127.0.0.1 really receives through Node-RED's http request node, and which object a
  * message gets when its name or id is odd.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import { DEMO, startOAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
@@ -245,5 +246,41 @@ describe('msg.authObject in the words of an error', function () {
     // eslint-disable-next-line no-control-regex
     expect(forged).not.to.match(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
     expect(long!.match(/y+/)![0].length).to.be.at.most(100);
+  });
+});
+
+describe('advice for a JWT bearer grant the server refuses', function () {
+  this.timeout(20_000);
+  let idp: RawServer;
+  beforeEach(async () => {
+    idp = await startRawServer(
+      handlers.json(400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' }),
+    );
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await idp.close();
+  });
+
+  it('speaks of the key, the clock and the subject, not of a username and password', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+    const flow = flowOf({
+      grantType: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+      tokenUrl: idp.tokenUrl,
+    });
+    await helper.load([inEnglish(authObject), inEnglish(getToken), catchNode], flow, {
+      auth: { clientId: 'svc@project.iam.gserviceaccount.com', privateKey: pem },
+    });
+    const caught = new Promise<{ message: string }>((resolve) => {
+      helper.getNode('caught').on('input', (m: { error: { message: string } }) => resolve(m.error));
+    });
+    helper.getNode('get').receive({ payload: 1 });
+    const { message } = await caught;
+    expect(message).to.contain('invalid_grant');
+    expect(message).to.contain('Invalid JWT Signature');
+    expect(message).not.to.match(/username and password/i);
+    expect(message).to.match(/key/);
+    expect(message).to.match(/clock/);
   });
 });
