@@ -153,6 +153,28 @@ describe('static kinds and msg.authObject at their edges', function () {
     expect((loaded.errors[0]!.error as { code?: string }).code).to.equal('UNKNOWN_AUTH_OBJECT');
   });
 
+  it('finds an object by its new name after a deploy of only that object renamed it', async () => {
+    const flow = perMessage([
+      { id: 'objT', type: 'auth-object', kind: 'apiKey', apiKeyName: 'X-Key', name: 'before' },
+    ]);
+    const creds = { auth: { apiKey: 'key-a' }, objT: { apiKey: 'key-t' } };
+    const loaded = await load(flow, creds);
+    loaded.send({ authObject: 'before' });
+    await loaded.settled(1);
+    const renamed = flow.map((n) => (n.id === 'objT' ? { ...n, name: 'after' } : n));
+    await helper.setFlows(renamed, 'nodes', creds);
+    loaded.send({ authObject: 'after' });
+    loaded.send({ authObject: 'before' });
+    await loaded.settled(3);
+    expect(loaded.out.map((m) => (m.headers as Record<string, string>)['X-Key'])).to.deep.equal([
+      'key-t',
+      'key-t',
+    ]);
+    expect(loaded.errors.map((e) => (e.error as { code?: string }).code)).to.deep.equal([
+      'UNKNOWN_AUTH_OBJECT',
+    ]);
+  });
+
   /** Object `broken` (OAuth on the raw server `api`) and `good` (OAuth on a real server). */
   async function twoOAuthObjects() {
     const idp = await startOAuthServer();
