@@ -5,7 +5,7 @@ import * as editor from '../../nodes/editor/auth-object-validation';
 
 const KEY = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc';
 
-const basic = (creds: Record<string, string> | undefined) => {
+const basic = (creds: { username?: string; password?: string } | undefined) => {
   const o = validateObject({ kind: 'basic' }, creds);
   expect(o.kind).to.equal('static');
   return o.settings as StaticSettings;

@@ -16,6 +16,14 @@ import getToken from '../../nodes/auth-get-token';
 const httpRequest = requireFromNodeRed('@node-red/nodes/core/network/21-httprequest.js');
 const catchNode = requireFromNodeRed('@node-red/nodes/core/common/25-catch.js');
 
+/** The flow's Catch helper, whose messages carry the error. */
+const caughtNode = () =>
+  helper.getNode('caught') as unknown as {
+    on(event: 'input', fn: (m: { error: { message: string } }) => void): void;
+  };
+const receiver = (id: string) =>
+  helper.getNode(id) as unknown as { receive(msg: Record<string, unknown>): void };
+
 /** auth → get token → http request (URL from msg.url) → out. */
 function apiFlow(auth: Record<string, unknown>, get: Record<string, unknown> = {}): FlowNode[] {
   const flow = flowOf(auth, { wires: [['req']], ...get });
@@ -253,12 +261,12 @@ describe('msg.authObject in the words of an error', function () {
     });
     const caught: { message: string }[] = [];
     const done = new Promise<void>((resolve) => {
-      helper.getNode('caught').on('input', (m: { error: { message: string } }) => {
+      caughtNode().on('input', (m: { error: { message: string } }) => {
         caught.push(m.error);
         if (caught.length === 2) resolve();
       });
     });
-    const get = helper.getNode('get');
+    const get = receiver('get');
     get.receive({ authObject: 'nobody\n23 Nov 12:00:00 - [error] forged\u001b[31m\u2028end' });
     get.receive({ authObject: 'y'.repeat(5000) });
     await done;
@@ -295,9 +303,9 @@ describe('advice for a JWT bearer grant the server refuses', function () {
       auth: { clientId: 'svc@project.iam.gserviceaccount.com', privateKey: pem },
     });
     const caught = new Promise<{ message: string }>((resolve) => {
-      helper.getNode('caught').on('input', (m: { error: { message: string } }) => resolve(m.error));
+      caughtNode().on('input', (m: { error: { message: string } }) => resolve(m.error));
     });
-    helper.getNode('get').receive({ payload: 1 });
+    receiver('get').receive({ payload: 1 });
     const { message } = await caught;
     expect(message).to.contain('invalid_grant');
     expect(message).to.contain('Invalid JWT Signature');
