@@ -17,6 +17,7 @@ import {
   hasBearerPrefix,
   isHeaderSecret,
   isHeaderValue,
+  isWholeEnv,
   isStaticKind,
   kindOf,
   mayBeEmpty,
@@ -38,6 +39,7 @@ import {
   scopeTokens,
   text,
   type ApiKeyIn,
+  type CredentialName,
   type AssertionAlg,
   type ClientAuthMethod,
   type GrantType,
@@ -252,6 +254,7 @@ function validateStatic(
   const testUrl = text(raw.testUrl) ? parseEndpoint('testUrl', raw.testUrl, insecure) : undefined;
   const timeoutMs = seconds('timeout')(raw.timeout);
   const base = { kind, ...(testUrl ? { testUrl } : {}), timeoutMs };
+  checkEnvResolved(c, credentialsNeeded('', '', kind));
   // Every credential is checked as stored: surrounding spaces are part of a secret.
   if (kind === 'apiKey') {
     const where = (text(raw.apiKeyIn) || DEFAULT_API_KEY_IN) as ApiKeyIn;
@@ -321,6 +324,22 @@ function validateStatic(
     secrets: [token],
     pairs: [],
   };
+}
+
+/**
+ * Node-RED replaces a credential's `${NAME}` at deploy, and leaves it as typed when NAME is
+ * not set: it would go to the server as the secret. The message does not repeat the name.
+ */
+function checkEnvResolved(c: Credentials, needed: readonly CredentialName[]): void {
+  for (const field of needed) {
+    if (isWholeEnv(c[field])) {
+      throw new ConfigError(
+        field,
+        'env',
+        `${field} is a \${NAME} whose environment variable is not set`,
+      );
+    }
+  }
 }
 
 const PEM_MESSAGES = {
@@ -406,6 +425,7 @@ export function validateSettings(
 
   const c = creds ?? {};
   const needed = credentialsNeeded(grantType, clientAuth, 'oauth2');
+  checkEnvResolved(c, needed);
   const clientId = text(c.clientId);
   if (needed.includes('clientId') && !clientId) {
     throw new ConfigError('clientId', 'required', 'clientId is required');

@@ -436,5 +436,6 @@ export type ConfigErrorReason =
   | 'query-name'
   | 'header-value'
   | 'bearer-prefix'
+  | 'env'
   | 'colon'
   | 'control';

@@ -7,7 +7,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import { DEMO, startOAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
-import { expectNoSecrets, flowOf, helper, load, type FlowNode } from '../helpers/runtime';
+import {
+  catchCopiesCode,
+  expectNoSecrets,
+  flowOf,
+  helper,
+  load,
+  type FlowNode,
+} from '../helpers/runtime';
 import { requireFromNodeRed } from '../helpers/node-red-version';
 import { inEnglish } from '../helpers/english';
 import authObject from '../../nodes/auth-object';
@@ -99,6 +106,21 @@ describe('static kinds and msg.authObject at their edges', function () {
     expect(loaded.errors).to.deep.equal([]);
     expect(api.requests[0]!.headers.authorization).to.equal(key);
     expectNoSecrets(loaded, ['00Qw8Hk_dSecretPart']);
+  });
+
+  it('fails CONFIG_INVALID naming the field when a credential is a ${NAME} that is not set, sending nothing', async () => {
+    delete process.env.AUTH_OBJECTS_REVIEW_UNSET;
+    const loaded = await load(
+      apiFlow({ kind: 'bearer' }),
+      { auth: { token: '${AUTH_OBJECTS_REVIEW_UNSET}' } },
+      [httpRequest],
+    );
+    loaded.send({ url: `${api.url}/user` });
+    await loaded.settled(1);
+    expect(api.requests).to.have.length(0);
+    const error = loaded.errors[0]!.error as { code?: string; message: string };
+    if (catchCopiesCode) expect(error.code).to.equal('CONFIG_INVALID');
+    expect(error.message).to.contain('token');
   });
 
   /** get token taking its object from the message, and two API key objects. */
