@@ -3,6 +3,7 @@ import type { AuthObjectNode, StaticCredential } from './auth-object-api';
 import type { AccessToken, ManagerState } from './core/token-manager';
 import { applyTo, dropHeader } from './core/apply';
 import { AuthError, CODES } from './core/errors';
+import { cleanText } from './core/redact';
 import { formatUntil, MAX_TIMER_MS } from './core/time';
 import { authObjects, codedError } from './runtime-support';
 import { dropAuthorization, reachesMail, type WiredNode } from './core/mail-route';
@@ -115,16 +116,17 @@ export = function (RED: NodeAPI) {
       }
       return toMail;
     };
-    // The deployed auth objects by name, for msg.authObject: read once per deploy.
+    // The running auth objects by name, for msg.authObject: read once per deploy. Only
+    // running ones: one on a disabled flow cannot be used, so it makes no name ambiguous.
+    // Names are trimmed as msg.authObject is: spaces around a label are not seen.
     let byName: Map<string, string[]> | undefined;
     const namesIndex = (): Map<string, string[]> => {
       if (byName) return byName;
       const index = new Map<string, string[]>();
-      RED.nodes.eachNode((n) => {
-        const name = (n as { name?: unknown }).name;
-        if (n.type !== 'auth-object' || typeof name !== 'string' || !name) return;
-        index.set(name, [...(index.get(name) ?? []), n.id]);
-      });
+      for (const n of authObjects(RED)) {
+        const name = typeof n.name === 'string' ? n.name.trim() : '';
+        if (name) index.set(name, [...(index.get(name) ?? []), n.id]);
+      }
       return (byName = index);
     };
     const onFlowsStarted = () => {
@@ -218,7 +220,8 @@ export = function (RED: NodeAPI) {
       }
       // Only a name or an id: a message never carries settings or secrets for an object.
       const key = typeof wanted === 'string' ? wanted.trim() : '';
-      const shown = key.slice(0, 100);
+      // It may come from outside (HTTP, MQTT): no control character reaches the log.
+      const shown = cleanText(key, 100);
       const permitted = (id: string) => allowed.length === 0 || allowed.includes(id);
       const byId = key && permitted(key) ? authObjects(RED, [key])[0] : undefined;
       if (byId) return byId;

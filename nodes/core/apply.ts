@@ -54,8 +54,41 @@ export function applyTo(msg: Record<string, unknown>, applied: Applied): void {
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     throw errors.noUrl(applied.name);
   }
-  url.searchParams.set(applied.name, applied.value);
+  url.search = withParam(url.search, applied.name, applied.value);
   msg.url = url.href;
+}
+
+/** A query parameter's name as a server reads it: form decoding, or as written when malformed. */
+function paramName(pair: string): string {
+  const raw = pair.split('=', 1)[0]!.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * The query with `name=value` where the parameter first was (or at the end), its repeats
+ * dropped. The other parameters keep their bytes: `URLSearchParams` would re-encode them
+ * (`,` `~` `/` `:` escaped, `%20` to `+`, a bare `flag` to `flag=`, non-UTF-8 escapes to
+ * U+FFFD), which changes what some APIs read and breaks signed URLs. `encodeURIComponent`
+ * writes space as `%20` and `+` as `%2B`: form and RFC 3986 readers get the same key.
+ */
+function withParam(search: string, name: string, value: string): string {
+  const own = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  const out: string[] = [];
+  let placed = false;
+  for (const pair of search.replace(/^\?/, '').split('&')) {
+    if (!pair) continue;
+    if (paramName(pair) !== name) out.push(pair);
+    else if (!placed) {
+      out.push(own);
+      placed = true;
+    }
+  }
+  if (!placed) out.push(own);
+  return `?${out.join('&')}`;
 }
 
 /** RFC 7617 §2 with the UTF-8 charset of §2.1: `Basic base64(utf8(user ":" password))`. */

@@ -14,9 +14,13 @@ import {
   KINDS,
   checkApiKeyName,
   checkBasicPart,
+  hasBearerPrefix,
   isHeaderSecret,
+  isHeaderValue,
+  isWholeEnv,
   isStaticKind,
   kindOf,
+  mayBeEmpty,
   CLIENT_AUTH_METHODS,
   DEFAULT_CLIENT_AUTH,
   DEFAULT_GRANT,
@@ -30,9 +34,12 @@ import {
   checkNumber,
   credentialsNeeded,
   needsClientCertificate,
+  pemProblem,
+  pemText,
   scopeTokens,
   text,
   type ApiKeyIn,
+  type CredentialName,
   type AssertionAlg,
   type ClientAuthMethod,
   type GrantType,
@@ -247,6 +254,7 @@ function validateStatic(
   const testUrl = text(raw.testUrl) ? parseEndpoint('testUrl', raw.testUrl, insecure) : undefined;
   const timeoutMs = seconds('timeout')(raw.timeout);
   const base = { kind, ...(testUrl ? { testUrl } : {}), timeoutMs };
+  checkEnvResolved(c, credentialsNeeded('', '', kind));
   // Every credential is checked as stored: surrounding spaces are part of a secret.
   if (kind === 'apiKey') {
     const where = (text(raw.apiKeyIn) || DEFAULT_API_KEY_IN) as ApiKeyIn;
@@ -261,7 +269,7 @@ function validateStatic(
     }
     const key = c.apiKey ?? '';
     if (!key) throw new ConfigError('apiKey', 'required', 'apiKey is required');
-    if (where === 'header' && !isHeaderSecret(key)) {
+    if (where === 'header' && !isHeaderValue(key)) {
       throw new ConfigError('apiKey', 'header-value', 'apiKey cannot be sent in a header as typed');
     }
     return {
@@ -276,7 +284,9 @@ function validateStatic(
     const username = c.username ?? '';
     const password = c.password ?? '';
     if (!text(username)) throw new ConfigError('username', 'required', 'username is required');
-    if (!password) throw new ConfigError('password', 'required', 'password is required');
+    if (!password && !mayBeEmpty('password', kind)) {
+      throw new ConfigError('password', 'required', 'password is required');
+    }
     for (const [field, v] of [
       ['username', username],
       ['password', password],
@@ -290,12 +300,20 @@ function validateStatic(
       ...base,
       applied: { in: 'header', name: 'Authorization', value: basicValue(username, password) },
       tokenType: 'Basic',
-      secrets: [password],
+      // Without a password the user name is the secret (an API key); `user:` for its base64.
+      secrets: password ? [password] : [username, `${username}:`],
       pairs: [[username, password]],
     };
   }
   const token = c.token ?? '';
   if (!token) throw new ConfigError('token', 'required', 'token is required');
+  if (hasBearerPrefix(token)) {
+    throw new ConfigError(
+      'token',
+      'bearer-prefix',
+      'token must be typed without "Bearer ": the node writes it itself',
+    );
+  }
   if (!isHeaderSecret(token)) {
     throw new ConfigError('token', 'header-value', 'token cannot be sent in a header as typed');
   }
@@ -307,6 +325,30 @@ function validateStatic(
     pairs: [],
   };
 }
+
+/**
+ * Node-RED replaces a credential's `${NAME}` at deploy, and leaves it as typed when NAME is
+ * not set: it would go to the server as the secret. The message does not repeat the name.
+ */
+function checkEnvResolved(c: Credentials, needed: readonly CredentialName[]): void {
+  for (const field of needed) {
+    if (isWholeEnv(c[field])) {
+      throw new ConfigError(
+        field,
+        'env',
+        `${field} is a \${NAME} whose environment variable is not set`,
+      );
+    }
+  }
+}
+
+const PEM_MESSAGES = {
+  key: 'is not a PEM private key',
+  'key-encrypted':
+    'is encrypted: store it decrypted (openssl pkey -in key.pem -out plain.pem); the node holds no passphrase',
+  'key-json':
+    'holds a whole JSON key: paste that into the Service account key field, which takes the private key from it',
+} as const;
 
 const BASIC_MESSAGES = {
   colon: 'must not contain a colon (RFC 7617)',
@@ -383,6 +425,7 @@ export function validateSettings(
 
   const c = creds ?? {};
   const needed = credentialsNeeded(grantType, clientAuth, 'oauth2');
+  checkEnvResolved(c, needed);
   const clientId = text(c.clientId);
   if (needed.includes('clientId') && !clientId) {
     throw new ConfigError('clientId', 'required', 'clientId is required');
@@ -459,14 +502,16 @@ function assertionSettings(raw: RawSettings, pem: string | undefined): Assertion
   if (!ASSERTION_ALGS.includes(alg)) {
     throw optionError('assertionAlg', ASSERTION_ALGS);
   }
-  if (!pem || !pem.trim()) {
+  const typed = pemText(pem);
+  if (!typed) {
     throw new ConfigError('privateKey', 'required', 'privateKey is required');
   }
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem.trim(), format: 'pem' });
+    key = createPrivateKey({ key: typed, format: 'pem' });
   } catch {
-    throw new ConfigError('privateKey', 'key', 'privateKey is not a PEM private key', { alg });
+    const problem = pemProblem(typed);
+    throw new ConfigError('privateKey', problem, `privateKey ${PEM_MESSAGES[problem]}`, { alg });
   }
   const d = key.asymmetricKeyDetails;
   const fits =

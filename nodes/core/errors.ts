@@ -4,6 +4,7 @@
  * or secrets. Node-RED copies `code` and `cause` onto `msg.error`, so no error
  * here ever sets `cause`.
  */
+import { JWT_BEARER_GRANT } from './rules';
 
 /** Why an error happened, so the adapter can word it and decide on retries. */
 export type ErrorKind =
@@ -267,6 +268,8 @@ export const ADVICE = {
     'Check the client ID and secret, and whether the secret has expired. If both are right, the server wants the other Client auth: switch between client_secret_basic and client_secret_post; a public client needs none.',
   invalid_grant:
     'Check the username and password: the account may also be locked or disabled, its password expired, or it may need multi-factor sign-in, which this grant cannot do. Fix, then deploy.',
+  invalid_grant_jwt:
+    "The server refused the signed assertion: check that the private key is the one registered for the Client ID (not deleted or rotated), that this machine's clock is right (the assertion is valid for 60 seconds from its time), and that the Subject may be acted for (Google: domain-wide delegation).",
   unauthorized_client:
     "The grant is not enabled for this client at the server (Keycloak: Direct access grants or Service accounts roles; Auth0: the application's grant types).",
   unsupported_grant_type:
@@ -316,7 +319,13 @@ export function adviceFor(err: AuthError): { key: AdviceKey; text: string } | un
 function adviceKey(err: AuthError): AdviceKey | undefined {
   switch (err.kind) {
     case 'oauth':
-      return Object.prototype.hasOwnProperty.call(ADVICE, err.code) && /^[a-z_]+$/.test(err.code)
+      if (err.code === 'invalid_grant' && err.params.grant === JWT_BEARER_GRANT) {
+        return 'invalid_grant_jwt';
+      }
+      // A server's own `invalid_grant_jwt` is no key of ours.
+      return Object.prototype.hasOwnProperty.call(ADVICE, err.code) &&
+        /^[a-z_]+$/.test(err.code) &&
+        err.code !== 'invalid_grant_jwt'
         ? (err.code as AdviceKey)
         : undefined;
     case 'config':
@@ -416,6 +425,8 @@ export type ConfigErrorReason =
   | 'param-value'
   | 'reference'
   | 'key'
+  | 'key-encrypted'
+  | 'key-json'
   | 'key-alg'
   | 'client-cert'
   | 'schedule'
@@ -424,5 +435,7 @@ export type ConfigErrorReason =
   | 'header-reserved'
   | 'query-name'
   | 'header-value'
+  | 'bearer-prefix'
+  | 'env'
   | 'colon'
   | 'control';

@@ -306,6 +306,13 @@ export function credentialsNeeded(
   return needed;
 }
 
+/**
+ * A credential the kind uses that may be left empty: HTTP Basic's password (RFC 7617 §2,
+ * `password = *TEXT`; Stripe, Chargebee and Close take an API key as the user name).
+ */
+export const mayBeEmpty = (field: CredentialName, kind: string = DEFAULT_KIND): boolean =>
+  kindOf(kind) === 'basic' && field === 'password';
+
 /** The secrets a kind (grant and client authentication) sends or signs with. */
 export function secretsNeeded(
   grantType: string,
@@ -327,6 +334,32 @@ export function needsClientCertificate(clientAuth: string, grantType = ''): bool
 
 /** Whether the grant sends the client authentication at all. */
 export const usesClientAuth = (grantType: string): boolean => grantType !== JWT_BEARER_GRANT;
+
+/**
+ * A private key as a PEM parser reads it: trimmed; copied with its JSON quotes, unquoted;
+ * line breaks written `\n` (an environment variable, the `private_key` of a JSON key) made
+ * real. A PEM holds no backslash or quote, so nothing else of it changes.
+ */
+export function pemText(value: unknown): string {
+  let s = text(value);
+  if (!s.includes('-----BEGIN')) return s;
+  if (s.length > 1 && s.startsWith('"') && s.endsWith('"')) s = s.slice(1, -1).trim();
+  return s.replace(/\\r\\n|\\n/g, '\n').trim();
+}
+
+export type PemProblem = 'key' | 'key-encrypted' | 'key-json';
+
+/**
+ * Why a text is no private key the node can use: encrypted (it holds no passphrase), a
+ * whole JSON key (its Service account key field takes those), or no private key at all.
+ */
+export function pemProblem(pem: string): PemProblem {
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) {
+    return 'key-encrypted';
+  }
+  if (pem.startsWith('{') && pem.includes('private_key')) return 'key-json';
+  return 'key';
+}
 
 /** Parameters an expiry is usually about; users may name others. */
 export const KNOWN_PARAMETERS = [
@@ -396,6 +429,23 @@ export function checkApiKeyName(
 export function isHeaderSecret(value: unknown): boolean {
   return typeof value === 'string' && /^[\x21-\x7e]+$/.test(value) && value.length <= 16384;
 }
+
+/**
+ * Whether an API key can go in a header as typed: an RFC 9110 field value of visible
+ * ASCII with spaces inside (a scheme and a key: Okta's `SSWS <token>`, `Token <key>`), none
+ * around it (HTTP drops them). A bearer token has none: {@link isHeaderSecret}.
+ */
+export function isHeaderValue(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) &&
+    value.length <= 16384
+  );
+}
+
+/** A bearer token pasted with the `Bearer ` the node writes itself (from curl, Postman, docs). */
+export const hasBearerPrefix = (value: unknown): boolean =>
+  typeof value === 'string' && /^bearer\s+\S/i.test(value);
 
 export type BasicProblem = 'colon' | 'control';
 

@@ -416,6 +416,9 @@ export class TokenManager {
         return processTokenResponse(res, this.clock.now(), this.s.scope, this.redactor(sent));
       } catch (err) {
         const e = toAuthError(err);
+        // The advice for a server's error depends on what was asked (a password, an assertion).
+        if (e.kind === 'oauth')
+          e.params.grant = new URLSearchParams(req.body).get('grant_type') ?? '';
         if (!e.transient || attempt >= attempts || this.closed) throw e;
         await this.sleep(e.retryAfterMs ?? this.backoff(attempt));
       }

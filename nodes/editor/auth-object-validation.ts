@@ -19,7 +19,10 @@ import {
   SECONDS,
   checkApiKeyName,
   checkBasicPart,
+  mayBeEmpty,
+  hasBearerPrefix,
   isHeaderSecret,
+  isHeaderValue,
   kindOf,
 } from '../core/rules';
 import type { CredentialName, EndpointProblem } from '../core/rules';
@@ -136,12 +139,14 @@ export function checkCredentialField(
   const present =
     typeof value === 'string' &&
     (SENT_AS_TYPED.includes(field) ? value !== '' : value.trim() !== '');
+  if (value === '' && mayBeEmpty(field, kind)) return undefined;
   if (!present) return { key: 'validation.credentialRequired', params: { field } };
   if (value === STORED || isWholeEnv(value)) return undefined;
   const k = kindOf(kind);
-  const inHeader =
-    field === 'token' || (field === 'apiKey' && (text(apiKeyIn) || 'header') === 'header');
-  if (inHeader && !isHeaderSecret(value)) return { key: 'validation.headerSecret' };
+  const keyInHeader = field === 'apiKey' && (text(apiKeyIn) || 'header') === 'header';
+  if (field === 'token' && hasBearerPrefix(value)) return { key: 'validation.bearerPrefix' };
+  if (field === 'token' && !isHeaderSecret(value)) return { key: 'validation.headerSecret' };
+  if (keyInHeader && !isHeaderValue(value)) return { key: 'validation.headerSecret' };
   if (k === 'basic' && (field === 'username' || field === 'password')) {
     const problem = checkBasicPart(field, value);
     if (problem)

@@ -244,7 +244,13 @@ describe('static credential kinds against a real API', function () {
       { username: 'a:b', password: PASSWORD },
       'username',
     ],
-    ['a Basic password missing', { kind: 'basic' }, { username: 'ann' }, 'password'],
+    // A missing Basic password is allowed (RFC 7617): credential-kinds-edges.test.ts.
+    [
+      'a Basic password with a line break',
+      { kind: 'basic' },
+      { username: 'ann', password: 'pass\nword' },
+      'password',
+    ],
     ['an API key missing', { kind: 'apiKey', apiKeyName: 'X-Key' }, {}, 'apiKey'],
     [
       'an invalid header name',
