@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
+import { addAuthObject, dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import type { NodeRed } from '../helpers/node-red-process';
@@ -147,22 +147,7 @@ describe('the editor in a real browser', function () {
 
   it('creates an auth object from a get token node and shows only the fields of the chosen grant', async () => {
     await dropAndEdit(page, 'auth-get-token', { x: 300, y: 200 });
-    // "Add new auth object" next to the select (Node-RED 4: a + button; 3.x: the pencil).
-    const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
-    await page.waitForSelector(addConfig);
-    // A click while the tray is still sliding in can be lost: try again, a bounded few times.
-    for (let attempt = 1; ; attempt++) {
-      await page.click(addConfig);
-      try {
-        await page.waitForSelector('#node-config-input-tokenUrl', {
-          state: 'visible',
-          timeout: 5000,
-        });
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    await addAuthObject(page, 'tokenUrl');
     await page.selectOption('#node-config-input-grantType', 'client_credentials');
     expect(await page.isVisible('#node-config-input-username')).to.equal(false);
     expect(await page.isVisible('#node-config-input-password')).to.equal(false);

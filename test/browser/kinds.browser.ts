@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { dropNode, numberedShots, startEditor } from '../helpers/browser';
+import { addAuthObject, dropNode, numberedShots, startEditor } from '../helpers/browser';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import {
   JWT_BEARER,
@@ -80,17 +80,7 @@ describe('every credential kind in the editor', function () {
         .filter((n: { auth?: string }) => !n.auth);
       RED.editor.edit(fresh[0]);
     });
-    const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
-    await page.waitForSelector(addConfig);
-    for (let attempt = 1; ; attempt++) {
-      await page.click(addConfig);
-      try {
-        await page.waitForSelector('#node-config-input-kind', { state: 'visible', timeout: 5000 });
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    await addAuthObject(page, 'kind');
   }
   async function testConnection(expected: RegExp) {
     await page.click('#auth-object-test-button');

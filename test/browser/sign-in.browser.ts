@@ -8,7 +8,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
+import { addAuthObject, dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
 import { fetchRouted, type NodeRed } from '../helpers/node-red-process';
 import { Teardown } from '../helpers/teardown';
 
@@ -221,21 +221,7 @@ describe('signing in from the auth object editor', function () {
     const count = () => popups++;
     page.on('popup', count);
     await dropAndEdit(page, 'auth-get-token', { x: 300, y: 400 });
-    const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
-    await page.waitForSelector(addConfig);
-    // A click while the tray is still sliding in can be lost: try again, a bounded few times.
-    for (let attempt = 1; ; attempt++) {
-      await page.click(addConfig);
-      try {
-        await page.waitForSelector('#node-config-input-grantType', {
-          state: 'visible',
-          timeout: 5000,
-        });
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    await addAuthObject(page, 'grantType');
     await page.selectOption('#node-config-input-grantType', 'authorization_code');
     await page.click('#auth-object-signin-button');
     await page.waitForSelector('#auth-object-signin-deploy', { state: 'visible' });

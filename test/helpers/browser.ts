@@ -39,6 +39,28 @@ export async function dropAndEdit(page: Page, type: string, at: { x: number; y: 
   }, type);
 }
 
+/**
+ * Presses "add new auth object" (Node-RED 4: a + button; 3.x: the pencil) in an open get
+ * token form until `field` of the new object's form shows. A click while the tray is still
+ * sliding in can be lost: try again, a bounded few times.
+ */
+export async function addAuthObject(page: Page, field: string): Promise<void> {
+  const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
+  await page.waitForSelector(addConfig);
+  for (let attempt = 1; ; attempt++) {
+    await page.click(addConfig);
+    try {
+      await page.waitForSelector(`#node-config-input-${field}`, {
+        state: 'visible',
+        timeout: 5000,
+      });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
 export interface Editor {
   nr: PackedNodeRed;
   browser: Browser;
