@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
-import { startPacked, type PackedNodeRed } from '../helpers/node-red-process';
+import { deploy, startPacked, type PackedNodeRed } from '../helpers/node-red-process';
 import { leaks } from '../helpers/secret-forms';
 import { Teardown } from '../helpers/teardown';
 
@@ -273,16 +273,7 @@ describe('admin routes under attack by a user who may only test', function () {
         complete: 'error',
       },
     ];
-    const res = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${tokens.admin}`,
-        'Node-RED-Deployment-Type': 'full',
-      },
-      body: JSON.stringify(flows),
-    });
-    expect(res.status).to.equal(204);
+    await deploy(nr, flows, tokens.admin);
     // The deploy answers before the nodes run: wait for the three flows to have logged.
     for (let i = 0; i < 100 && (nr.output().match(/\[debug:debug-/g) ?? []).length < 3; i++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -15,7 +15,13 @@ import {
 } from '../fixtures/oidc-delegated';
 import { adminAuth, adminTokens } from '../helpers/admin-users';
 import { emailNode, installEmailNode, startMailServer, type MailServer } from '../helpers/email';
-import { fetchRouted, startNodeRed, startPacked, type NodeRed } from '../helpers/node-red-process';
+import {
+  deploy,
+  fetchRouted,
+  startNodeRed,
+  startPacked,
+  type NodeRed,
+} from '../helpers/node-red-process';
 import { leaks } from '../helpers/secret-forms';
 import { Teardown } from '../helpers/teardown';
 
@@ -166,16 +172,7 @@ describe('delegated access in a real Node-RED, attacked through its new routes',
       emailNode(smtp.port),
       { id: 'res2', type: 'http response', z: 'tab', x: 500, y: 360, wires: [] },
     ];
-    const res = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'Node-RED-Deployment-Type': 'full',
-        authorization: `Bearer ${tokens.admin}`,
-      },
-      body: JSON.stringify(flows),
-    });
-    expect(res.status, await res.text()).to.equal(204);
+    await deploy(nr, flows, tokens.admin);
     // Node-RED answers the deploy before it starts the flows: wait for the objects.
     for (const id of ['pub', 'conf', 'dev']) await whenStarted(id);
   }
