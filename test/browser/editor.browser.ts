@@ -4,13 +4,13 @@
  * Screenshots of each step go to test-output/browser-shots/.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { dropAndEdit, launchChromium } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { addAuthObject, dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
-import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+import type { NodeRed } from '../helpers/node-red-process';
+import { Teardown } from '../helpers/teardown';
 
 const root = path.resolve(__dirname, '../..');
 const userDir = path.join(root, `test-output/browser-user-${process.pid}`);
@@ -65,17 +65,11 @@ describe('the editor in a real browser', function () {
   let server: OAuthServer;
   // An OpenID issuer whose discovery document names the OAuth server's token endpoint.
   let issuer: RawServer;
-  let browser: Browser;
   let page: Page;
-  let step = 0;
-  const pageErrors: string[] = [];
-
-  const shot = async (name: string) => {
-    step++;
-    await page.screenshot({
-      path: path.join(shots, `${String(step).padStart(2, '0')}-${name}.png`),
-    });
-  };
+  let pageErrors: string[];
+  let snap: ReturnType<typeof numberedShots>;
+  const teardown = new Teardown();
+  const shot = (name: string) => snap(page, name);
 
   /**
    * Shows a tab of the auth object form. Node-RED's tabs take a second click within 400 ms,
@@ -124,32 +118,18 @@ describe('the editor in a real browser', function () {
   };
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    fs.rmSync(shots, { recursive: true, force: true });
-    fs.mkdirSync(shots, { recursive: true });
+    snap = numberedShots(shots);
     console.log(`      screenshots: ${shots}`);
-    installPacked(userDir);
-    server = await startOAuthServer();
+    server = teardown.closes(await startOAuthServer());
     const notFound = handlers.text(404, 'not found');
-    issuer = await startRawServer(notFound);
+    issuer = teardown.closes(await startRawServer(notFound));
     const discovery = handlers.json(200, { issuer: issuer.url, token_endpoint: server.tokenUrl });
     issuer.setHandler((req, res, body, n) =>
       (req.url === '/.well-known/openid-configuration' ? discovery : notFound)(req, res, body, n),
     );
-    nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(nr.url);
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="auth-get-token"]');
+    ({ nr, page, pageErrors } = await startEditor(teardown, { userDir }));
   });
-  after(async () => {
-    await browser?.close();
-    await nr?.stop();
-    await server?.close();
-    await issuer?.close();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  after(() => teardown.run());
   afterEach(async function () {
     if (this.currentTest?.state === 'failed')
       await shot(`FAILED-${this.currentTest.title.slice(0, 40)}`);
@@ -167,22 +147,7 @@ describe('the editor in a real browser', function () {
 
   it('creates an auth object from a get token node and shows only the fields of the chosen grant', async () => {
     await dropAndEdit(page, 'auth-get-token', { x: 300, y: 200 });
-    // "Add new auth object" next to the select (Node-RED 4: a + button; 3.x: the pencil).
-    const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
-    await page.waitForSelector(addConfig);
-    // A click while the tray is still sliding in can be lost: try again, a bounded few times.
-    for (let attempt = 1; ; attempt++) {
-      await page.click(addConfig);
-      try {
-        await page.waitForSelector('#node-config-input-tokenUrl', {
-          state: 'visible',
-          timeout: 5000,
-        });
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    await addAuthObject(page, 'tokenUrl');
     await page.selectOption('#node-config-input-grantType', 'client_credentials');
     expect(await page.isVisible('#node-config-input-username')).to.equal(false);
     expect(await page.isVisible('#node-config-input-password')).to.equal(false);

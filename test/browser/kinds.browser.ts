@@ -6,17 +6,17 @@
  */
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { dropNode, launchChromium } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { addAuthObject, dropNode, numberedShots, startEditor } from '../helpers/browser';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import {
   JWT_BEARER,
   startJwtBearerServer,
   type JwtBearerServer,
 } from '../fixtures/jwt-bearer-server';
-import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+import type { NodeRed } from '../helpers/node-red-process';
+import { Teardown } from '../helpers/teardown';
 
 const root = path.resolve(__dirname, '../..');
 const userDir = path.join(root, `test-output/browser-kinds-${process.pid}`);
@@ -36,49 +36,33 @@ describe('every credential kind in the editor', function () {
   let nr: NodeRed;
   let api: RawServer;
   let jwt: JwtBearerServer;
-  let browser: Browser;
   let page: Page;
-  let step = 0;
-  const pageErrors: string[] = [];
-
-  const shot = async (name: string) => {
-    step++;
-    await page.screenshot({
-      path: path.join(shots, `${String(step).padStart(2, '0')}-${name}.png`),
-    });
-  };
+  let pageErrors: string[];
+  let snap: ReturnType<typeof numberedShots>;
+  const teardown = new Teardown();
+  const shot = (name: string) => snap(page, name);
   const visible = (field: string) => page.isVisible(`#node-config-input-${field}`);
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    fs.rmSync(shots, { recursive: true, force: true });
-    fs.mkdirSync(shots, { recursive: true });
-    installPacked(userDir);
-    api = await startRawServer((req, res) => {
-      const basic = `Basic ${Buffer.from(`ann:${PASSWORD}`, 'utf8').toString('base64')}`;
-      const ok =
-        req.headers['x-api-key'] === KEY ||
-        req.headers.authorization === `Bearer ${TOKEN}` ||
-        req.headers.authorization === basic;
-      handlers.text(ok ? 200 : 401, ok ? 'ok' : 'no')(req, res, '', 0);
-    });
-    jwt = await startJwtBearerServer([
-      { iss: EMAIL, publicKey: rsa.publicKey, alg: 'RS256', kid: 'kid-9' },
-    ]);
-    nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(nr.url);
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="auth-get-token"]');
+    snap = numberedShots(shots);
+    api = teardown.closes(
+      await startRawServer((req, res) => {
+        const basic = `Basic ${Buffer.from(`ann:${PASSWORD}`, 'utf8').toString('base64')}`;
+        const ok =
+          req.headers['x-api-key'] === KEY ||
+          req.headers.authorization === `Bearer ${TOKEN}` ||
+          req.headers.authorization === basic;
+        handlers.text(ok ? 200 : 401, ok ? 'ok' : 'no')(req, res, '', 0);
+      }),
+    );
+    jwt = teardown.closes(
+      await startJwtBearerServer([
+        { iss: EMAIL, publicKey: rsa.publicKey, alg: 'RS256', kid: 'kid-9' },
+      ]),
+    );
+    ({ nr, page, pageErrors } = await startEditor(teardown, { userDir }));
   });
-  after(async () => {
-    await browser?.close();
-    await nr?.stop();
-    await api?.close();
-    await jwt?.close();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  after(() => teardown.run());
   afterEach(async function () {
     if (this.currentTest?.state === 'failed')
       await shot(`FAILED-${this.currentTest.title.slice(0, 40)}`);
@@ -96,17 +80,7 @@ describe('every credential kind in the editor', function () {
         .filter((n: { auth?: string }) => !n.auth);
       RED.editor.edit(fresh[0]);
     });
-    const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
-    await page.waitForSelector(addConfig);
-    for (let attempt = 1; ; attempt++) {
-      await page.click(addConfig);
-      try {
-        await page.waitForSelector('#node-config-input-kind', { state: 'visible', timeout: 5000 });
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    await addAuthObject(page, 'kind');
   }
   async function testConnection(expected: RegExp) {
     await page.click('#auth-object-test-button');

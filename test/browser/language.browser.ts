@@ -6,9 +6,9 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { dropNode, launchChromium } from '../helpers/browser';
-import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+import type { Page } from 'playwright-core';
+import { dropNode, startEditor } from '../helpers/browser';
+import { Teardown } from '../helpers/teardown';
 
 const root = path.resolve(__dirname, '../..');
 const userDir = path.join(root, `test-output/browser-lang-user-${process.pid}`);
@@ -20,26 +20,15 @@ for (const [locale, deploy] of [
 ] as const) {
   describe(`the editor in ${locale}`, function () {
     this.timeout(180_000);
-    let nr: NodeRed;
-    let browser: Browser;
     let page: Page;
-    const pageErrors: string[] = [];
+    let pageErrors: string[];
+    const teardown = new Teardown();
 
     before(async () => {
-      fs.rmSync(userDir, { recursive: true, force: true });
       fs.mkdirSync(shots, { recursive: true });
-      installPacked(userDir);
-      nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
-      browser = await launchChromium();
-      page = await browser.newPage({ locale, viewport: { width: 1400, height: 1000 } });
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.goto(nr.url);
-      await page.waitForSelector('.red-ui-palette-node[data-palette-type="auth-get-token"]');
+      ({ page, pageErrors } = await startEditor(teardown, { userDir, locale }));
     });
-    after(async () => {
-      await browser?.close();
-      await nr?.stop();
-    });
+    after(() => teardown.run());
     afterEach(async function () {
       if (this.currentTest?.state === 'failed') {
         await page.screenshot({ path: path.join(shots, `FAILED-lang-${locale}.png`) });

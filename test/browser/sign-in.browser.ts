@@ -6,17 +6,11 @@
  * signed-in person's tokens to an API that checks them with the provider.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { dropAndEdit, launchChromium } from '../helpers/browser';
-import {
-  deploy,
-  fetchRouted,
-  installPacked,
-  startNodeRed,
-  type NodeRed,
-} from '../helpers/node-red-process';
+import { addAuthObject, dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
+import { fetchRouted, type NodeRed } from '../helpers/node-red-process';
+import { Teardown } from '../helpers/teardown';
 
 // The demo's authorization server: an OAuth server, its API, and the OpenID provider.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -52,15 +46,10 @@ describe('signing in from the auth object editor', function () {
   let auth: AuthServer;
   let browser: Browser;
   let page: Page;
-  let step = 0;
-  const pageErrors: string[] = [];
-
-  const shot = async (name: string, p: Page = page) => {
-    step++;
-    await p.screenshot({
-      path: path.join(shots, `${String(step).padStart(2, '0')}-${name}.png`),
-    });
-  };
+  let pageErrors: string[];
+  let snap: ReturnType<typeof numberedShots>;
+  const teardown = new Teardown();
+  const shot = (name: string, p: Page = page) => snap(p, name);
 
   /** An auth object of a sign-in grant, with a flow calling the API through it at GET /<route>. */
   const delegated = (id: string, grantType: string, route: string, n: number) => {
@@ -161,32 +150,19 @@ describe('signing in from the auth object editor', function () {
   const resultState = () => page.getAttribute('#auth-object-signin-result', 'data-state');
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    fs.rmSync(shots, { recursive: true, force: true });
-    fs.mkdirSync(shots, { recursive: true });
-    installPacked(userDir);
+    snap = numberedShots(shots);
     // Access tokens live 20 s: a used one is renewed with the refresh token after 10 s.
     // (Shorter lifetimes race the provider's whole-second expiry against the object's
     // margin of a tenth of the lifetime.)
-    auth = await startAuthServer({ port: 0, tokenLifetime: 20, nodeRedPorts: [] });
-    nr = await startNodeRed(userDir, { telemetry: { enabled: false } });
-    await deploy(nr, [
+    auth = teardown.closes(await startAuthServer({ port: 0, tokenLifetime: 20, nodeRedPorts: [] }));
+    const flows = [
       { id: TAB, type: 'tab', label: 'sign-in' },
       ...delegated(CODE_OBJECT, 'authorization_code', 'code', 1),
       ...delegated(DEVICE_OBJECT, 'device_code', 'device', 2),
-    ]);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(nr.url);
-    await page.waitForSelector('.red-ui-palette-node[data-palette-type="auth-get-token"]');
+    ];
+    ({ nr, browser, page, pageErrors } = await startEditor(teardown, { userDir, flows }));
   });
-  after(async () => {
-    await browser?.close();
-    await nr?.stop();
-    await auth?.close();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
+  after(() => teardown.run());
   afterEach(async function () {
     if (this.currentTest?.state === 'failed')
       await shot(`FAILED-${this.currentTest.title.slice(0, 40)}`);
@@ -245,21 +221,7 @@ describe('signing in from the auth object editor', function () {
     const count = () => popups++;
     page.on('popup', count);
     await dropAndEdit(page, 'auth-get-token', { x: 300, y: 400 });
-    const addConfig = '#node-input-btn-auth-add, #node-input-lookup-auth';
-    await page.waitForSelector(addConfig);
-    // A click while the tray is still sliding in can be lost: try again, a bounded few times.
-    for (let attempt = 1; ; attempt++) {
-      await page.click(addConfig);
-      try {
-        await page.waitForSelector('#node-config-input-grantType', {
-          state: 'visible',
-          timeout: 5000,
-        });
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-      }
-    }
+    await addAuthObject(page, 'grantType');
     await page.selectOption('#node-config-input-grantType', 'authorization_code');
     await page.click('#auth-object-signin-button');
     await page.waitForSelector('#auth-object-signin-deploy', { state: 'visible' });

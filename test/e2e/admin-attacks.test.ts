@@ -7,13 +7,12 @@
  */
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
-import { adminAuth, adminTokens } from '../helpers/admin-users';
-import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+import { deploy, startPacked, type PackedNodeRed } from '../helpers/node-red-process';
 import { leaks } from '../helpers/secret-forms';
+import { Teardown } from '../helpers/teardown';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-admin-attacks');
 /** `tester` and `tester2` may read flows and press Test connection, nothing else. */
@@ -50,7 +49,7 @@ type Json = Record<string, unknown>;
 
 describe('admin routes under attack by a user who may only test', function () {
   this.timeout(120_000);
-  let nr: NodeRed;
+  let nr: PackedNodeRed;
   let server: OAuthServer;
   let attacker: RawServer;
   let echo: RawServer;
@@ -59,49 +58,53 @@ describe('admin routes under attack by a user who may only test', function () {
   let api: RawServer;
   const tokens: Record<string, string> = {};
   const answers: string[] = [];
+  const teardown = new Teardown();
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    installPacked(userDir);
-    server = await startOAuthServer();
-    attacker = await startRawServer((req, res) => {
-      // Plays along: a discovery document naming itself, and a token for anything else.
-      const self = `http://${req.headers.host}`;
-      if (req.url?.includes('/.well-known/')) {
-        const issuer = `${self}${req.url.split('/.well-known/')[0]}`;
-        handlers.json(200, { issuer, token_endpoint: `${self}/token` })(req, res, '', 0);
-      } else handlers.json(200, { access_token: 'stolen', expires_in: 60 })(req, res, '', 0);
-    });
-    echo = await startRawServer(echoing);
-    evil = await startRawServer((req, res) => {
-      // A discovery document whose issuer would write a forged line into the log.
-      const forged = `http://${req.headers.host}\n30 Nov 00:00:00 - [error] forged line\u001b[31m`;
-      handlers.json(200, { issuer: forged, token_endpoint: `http://${req.headers.host}/t` })(
-        req,
-        res,
-        '',
-        0,
-      );
-    });
-    api = await startRawServer((req, res) => {
-      if (req.url?.startsWith('/moved')) {
-        res.writeHead(302, { location: `${attacker.url}/stolen` });
-        res.end();
-      } else if (req.headers['x-api-key'] === API_KEY) handlers.text(200, 'ok')(req, res, '', 0);
-      else handlers.text(401, 'no')(req, res, '', 0);
-    });
+    server = teardown.closes(await startOAuthServer());
+    attacker = teardown.closes(
+      await startRawServer((req, res) => {
+        // Plays along: a discovery document naming itself, and a token for anything else.
+        const self = `http://${req.headers.host}`;
+        if (req.url?.includes('/.well-known/')) {
+          const issuer = `${self}${req.url.split('/.well-known/')[0]}`;
+          handlers.json(200, { issuer, token_endpoint: `${self}/token` })(req, res, '', 0);
+        } else handlers.json(200, { access_token: 'stolen', expires_in: 60 })(req, res, '', 0);
+      }),
+    );
+    echo = teardown.closes(await startRawServer(echoing));
+    evil = teardown.closes(
+      await startRawServer((req, res) => {
+        // A discovery document whose issuer would write a forged line into the log.
+        const forged = `http://${req.headers.host}\n30 Nov 00:00:00 - [error] forged line\u001b[31m`;
+        handlers.json(200, { issuer: forged, token_endpoint: `http://${req.headers.host}/t` })(
+          req,
+          res,
+          '',
+          0,
+        );
+      }),
+    );
+    api = teardown.closes(
+      await startRawServer((req, res) => {
+        if (req.url?.startsWith('/moved')) {
+          res.writeHead(302, { location: `${attacker.url}/stolen` });
+          res.end();
+        } else if (req.headers['x-api-key'] === API_KEY) handlers.text(200, 'ok')(req, res, '', 0);
+        else handlers.text(401, 'no')(req, res, '', 0);
+      }),
+    );
     process.env.AO_E2E_ENV_SECRET = ENV_VALUE;
     process.env.AO_E2E_USER_PW = user.password;
-    nr = await startNodeRed(userDir, { adminAuth: adminAuth(USERS) });
-    Object.assign(tokens, await adminTokens(nr, USERS));
+    nr = await startPacked(teardown, { userDir, users: USERS });
+    Object.assign(tokens, nr.tokens);
     await deployAsAdmin();
   });
 
   after(async () => {
     delete process.env.AO_E2E_ENV_SECRET;
     delete process.env.AO_E2E_USER_PW;
-    await nr?.stop();
-    for (const s of [server, attacker, echo, evil, api]) await s?.close();
+    await teardown.run();
     const seen = answers.join('\n') + (nr?.output() ?? '');
     for (const [id, secret] of STORED) {
       expect(leaks(seen, [secret], id), 'an answer or log line holds a secret').to.deep.equal([]);
@@ -270,16 +273,7 @@ describe('admin routes under attack by a user who may only test', function () {
         complete: 'error',
       },
     ];
-    const res = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${tokens.admin}`,
-        'Node-RED-Deployment-Type': 'full',
-      },
-      body: JSON.stringify(flows),
-    });
-    expect(res.status).to.equal(204);
+    await deploy(nr, flows, tokens.admin);
     // The deploy answers before the nodes run: wait for the three flows to have logged.
     for (let i = 0; i < 100 && (nr.output().match(/\[debug:debug-/g) ?? []).length < 3; i++) {
       await new Promise((r) => setTimeout(r, 100));

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
-import { adminAuth, adminTokens } from '../helpers/admin-users';
-import { installPacked, startNodeRed, type NodeRed } from '../helpers/node-red-process';
+import { startPacked, type PackedNodeRed } from '../helpers/node-red-process';
+import { Teardown } from '../helpers/teardown';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-admin-auth');
 const USERS = { admin: '*', reader: 'read' };
@@ -12,41 +11,30 @@ const user = DEMO.user;
 
 describe('admin routes with adminAuth on', function () {
   this.timeout(120_000);
-  let nr: NodeRed;
+  let nr: PackedNodeRed;
   let server: OAuthServer;
   const tokens: Record<string, string> = {};
   const bodies: string[] = [];
+  const teardown = new Teardown();
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    installPacked(userDir);
-    server = await startOAuthServer();
-    nr = await startNodeRed(userDir, { adminAuth: adminAuth(USERS) });
-    Object.assign(tokens, await adminTokens(nr, USERS));
-    const deployRes = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Bearer ${tokens.admin}`,
-        'Node-RED-Deployment-Type': 'full',
+    server = teardown.closes(await startOAuthServer());
+    const flows = [
+      {
+        id: 'auth',
+        type: 'auth-object',
+        name: 'guarded',
+        grantType: 'password',
+        tokenUrl: server.tokenUrl,
+        expiries: [{ expiresAt: '2030-01-01', appliesTo: ['password'] }],
+        credentials: { ...conf, ...user },
       },
-      body: JSON.stringify([
-        {
-          id: 'auth',
-          type: 'auth-object',
-          name: 'guarded',
-          grantType: 'password',
-          tokenUrl: server.tokenUrl,
-          expiries: [{ expiresAt: '2030-01-01', appliesTo: ['password'] }],
-          credentials: { ...conf, ...user },
-        },
-      ]),
-    });
-    expect(deployRes.status).to.equal(204);
+    ];
+    nr = await startPacked(teardown, { userDir, users: USERS, flows });
+    Object.assign(tokens, nr.tokens);
   });
   after(async () => {
-    await nr?.stop();
-    await server?.close();
+    await teardown.run();
     const all = bodies.join('\n') + nr?.output();
     for (const s of [conf.clientSecret, user.password]) {
       expect(all.includes(s), 'a response or log line contains a secret').to.equal(false);

@@ -16,12 +16,14 @@ import {
 import { adminAuth, adminTokens } from '../helpers/admin-users';
 import { emailNode, installEmailNode, startMailServer, type MailServer } from '../helpers/email';
 import {
+  deploy,
   fetchRouted,
-  installPacked,
   startNodeRed,
+  startPacked,
   type NodeRed,
 } from '../helpers/node-red-process';
 import { leaks } from '../helpers/secret-forms';
+import { Teardown } from '../helpers/teardown';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-delegated');
 /** `tester` may read flows and sign in (auth-object.write); `reader` only read. */
@@ -42,25 +44,31 @@ describe('delegated access in a real Node-RED, attacked through its new routes',
   /** Every answer of the new routes and every page, scanned for secrets at the end. */
   const answers: string[] = [];
   let redirect = '';
+  const teardown = new Teardown();
 
+  /** For a restart: the first start has them from `startPacked`. */
   const settings = () => ({ adminAuth: adminAuth(USERS) });
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    installPacked(userDir);
-    installEmailNode(userDir);
-    smtp = await startMailServer();
-    nr = await startNodeRed(userDir, settings());
+    smtp = teardown.closes(await startMailServer());
+    // Node-RED stops before the provider closes, as it started before it.
+    teardown.add(() => op?.close());
+    const started = await startPacked(teardown, {
+      userDir,
+      install: [installEmailNode],
+      users: USERS,
+    });
+    nr = started;
+    // A test restarts Node-RED: stop the one running at the end.
+    teardown.add(() => nr?.stop());
     redirect = `${nr.url}/auth-objects/callback`;
     op = await startDelegatedProvider({ redirectUris: [redirect] });
-    Object.assign(tokens, await adminTokens(nr, USERS));
+    Object.assign(tokens, started.tokens);
     await deployAsAdmin();
   });
 
   after(async () => {
-    await nr?.stop();
-    await op?.close();
-    await smtp?.close();
+    await teardown.run();
     const seen = answers.join('\n') + (nr?.output() ?? '');
     const secrets = [op.confidentialClient.clientSecret, MQTT_PW, ...op.issuedRefreshTokens];
     expect(leaks(seen, secrets), 'an answer, page or log line holds a secret').to.deep.equal([]);
@@ -164,16 +172,7 @@ describe('delegated access in a real Node-RED, attacked through its new routes',
       emailNode(smtp.port),
       { id: 'res2', type: 'http response', z: 'tab', x: 500, y: 360, wires: [] },
     ];
-    const res = await fetch(`${nr.url}/flows`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'Node-RED-Deployment-Type': 'full',
-        authorization: `Bearer ${tokens.admin}`,
-      },
-      body: JSON.stringify(flows),
-    });
-    expect(res.status, await res.text()).to.equal(204);
+    await deploy(nr, flows, tokens.admin);
     // Node-RED answers the deploy before it starts the flows: wait for the objects.
     for (const id of ['pub', 'conf', 'dev']) await whenStarted(id);
   }

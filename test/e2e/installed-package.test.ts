@@ -4,15 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { emailNode, installEmailNode, startMailServer, type MailServer } from '../helpers/email';
-import {
-  deploy,
-  fetchRouted,
-  installPacked,
-  startNodeRed,
-  type NodeRed,
-} from '../helpers/node-red-process';
+import { deploy, fetchRouted, startPacked, type NodeRed } from '../helpers/node-red-process';
 import { checkRoute, errorRoute } from '../helpers/flows';
 import { installDashboard } from '../helpers/palette';
+import { Teardown } from '../helpers/teardown';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-user');
 const conf = DEMO.confidential;
@@ -24,22 +19,15 @@ describe('the packed package in a real Node-RED', function () {
   let nr: NodeRed;
   let server: OAuthServer;
   let smtp: MailServer;
+  const teardown = new Teardown();
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    installPacked(userDir);
-    installEmailNode(userDir);
+    server = teardown.closes(await startOAuthServer());
+    smtp = teardown.closes(await startMailServer());
     // The dashboard example (06) needs Dashboard 2.0's nodes, installed as a user would.
-    installDashboard(userDir);
-    server = await startOAuthServer();
-    smtp = await startMailServer();
-    nr = await startNodeRed(userDir);
+    nr = await startPacked(teardown, { userDir, install: [installEmailNode, installDashboard] });
   });
-  after(async () => {
-    await nr?.stop();
-    await server?.close();
-    await smtp?.close();
-  });
+  after(() => teardown.run());
 
   it('registers every node type from the installed package without errors', async () => {
     const res = await fetch(`${nr.url}/nodes`, { headers: { accept: 'application/json' } });

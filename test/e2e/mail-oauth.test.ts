@@ -5,7 +5,6 @@
  * `e-mail in` reading an IMAP mailbox (hoodiecrow-imap, installed at test time) with XOAUTH2.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
 import type net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -17,13 +16,8 @@ import {
   type MailServer,
 } from '../helpers/email';
 import { checkRoute, errorRoute } from '../helpers/flows';
-import {
-  deploy,
-  fetchRouted,
-  installPacked,
-  startNodeRed,
-  type NodeRed,
-} from '../helpers/node-red-process';
+import { deploy, fetchRouted, startPacked, type NodeRed } from '../helpers/node-red-process';
+import { Teardown } from '../helpers/teardown';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-mail-user');
 const conf = DEMO.confidential;
@@ -66,22 +60,18 @@ describe('mail with OAuth 2.0 (XOAUTH2) through get token', function () {
   let nr: NodeRed;
   let oauth: OAuthServer;
   let smtp: MailServer;
+  const teardown = new Teardown();
 
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    installPacked(userDir);
-    installEmailNode(userDir);
-    oauth = await startOAuthServer({ accessTokenLifetime: LIFETIME });
-    smtp = await startMailServer({
-      xoauth2: (user, token) => user === MAILBOX && oauth.isValidAccessToken(token),
-    });
-    nr = await startNodeRed(userDir);
+    oauth = teardown.closes(await startOAuthServer({ accessTokenLifetime: LIFETIME }));
+    smtp = teardown.closes(
+      await startMailServer({
+        xoauth2: (user, token) => user === MAILBOX && oauth.isValidAccessToken(token),
+      }),
+    );
+    nr = await startPacked(teardown, { userDir, install: [installEmailNode] });
   });
-  after(async () => {
-    await nr?.stop();
-    await oauth?.close();
-    await smtp?.close();
-  });
+  after(() => teardown.run());
 
   /**
    * GET /check runs an expiry check (reminders at every check) whose reminders go
@@ -249,21 +239,17 @@ describe('reading a mailbox with OAuth 2.0 (XOAUTH2) through get token', functio
   let nr: NodeRed;
   let oauth: OAuthServer;
   let imap: Awaited<ReturnType<typeof startImapServer>>;
+  const teardown = new Teardown();
 
   before(async () => {
-    const dir = path.resolve(__dirname, '../../test-output/e2e-imap-user');
-    fs.rmSync(dir, { recursive: true, force: true });
-    installPacked(dir);
-    installEmailNode(dir);
-    oauth = await startOAuthServer();
-    imap = await startImapServer(imapUser, (token) => oauth.isValidAccessToken(token));
-    nr = await startNodeRed(dir);
+    const userDir = path.resolve(__dirname, '../../test-output/e2e-imap-user');
+    oauth = teardown.closes(await startOAuthServer());
+    imap = teardown.closes(
+      await startImapServer(imapUser, (token) => oauth.isValidAccessToken(token)),
+    );
+    nr = await startPacked(teardown, { userDir, install: [installEmailNode] });
   });
-  after(async () => {
-    await nr?.stop();
-    await oauth?.close();
-    await imap?.close();
-  });
+  after(() => teardown.run());
 
   it('e-mail in logs in with the token get token fetched (SASL format on) and reads the mail', async () => {
     await deploy(nr, [

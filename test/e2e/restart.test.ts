@@ -6,10 +6,11 @@ import { emailNode, installEmailNode, startMailServer, type MailServer } from '.
 import {
   deploy,
   fetchRouted,
-  installPacked,
+  packedUserDir,
   startNodeRed,
   type NodeRed,
 } from '../helpers/node-red-process';
+import { Teardown } from '../helpers/teardown';
 
 const userDir = path.resolve(__dirname, '../../test-output/e2e-restart');
 const conf = DEMO.confidential;
@@ -69,18 +70,16 @@ describe('restarts with a persistent context store', function () {
     { id: 'res2', type: 'http response', z: 'tab', x: 500, y: 240, wires: [] },
   ];
 
+  const teardown = new Teardown();
+
   before(async () => {
-    fs.rmSync(userDir, { recursive: true, force: true });
-    installPacked(userDir);
-    installEmailNode(userDir);
-    server = await startOAuthServer();
-    smtp = await startMailServer();
+    packedUserDir(teardown, userDir, [installEmailNode]);
+    server = teardown.closes(await startOAuthServer());
+    smtp = teardown.closes(await startMailServer());
+    // The test starts Node-RED, twice: stop the one running at the end.
+    teardown.add(() => nr?.stop());
   });
-  after(async () => {
-    await nr?.stop();
-    await server?.close();
-    await smtp?.close();
-  });
+  after(() => teardown.run());
 
   const quiet = async (n: number) => {
     await new Promise((r) => setTimeout(r, 1000));

@@ -6,7 +6,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { adminAuth, adminTokens, type Users } from './admin-users';
 import { nodeRedDir } from './node-red-version';
+import type { Teardown } from './teardown';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -117,11 +119,61 @@ export async function startNodeRed(
   };
 }
 
-/** Replaces every flow with `flows` through the admin API. */
-export async function deploy(nr: NodeRed, flows: unknown[]): Promise<void> {
+/**
+ * A fresh user folder `userDir` with the packed package and the nodes `install` links in
+ * (e.g. `installEmailNode`), removed at teardown.
+ */
+export function packedUserDir(
+  teardown: Teardown,
+  userDir: string,
+  install: ((userDir: string) => void)[] = [],
+): string {
+  fs.rmSync(userDir, { recursive: true, force: true });
+  teardown.add(() => fs.rmSync(userDir, { recursive: true, force: true }));
+  installPacked(userDir);
+  for (const add of install) add(userDir);
+  return userDir;
+}
+
+export interface PackedOptions {
+  /** The user folder, inside the repository (see `installPacked`). */
+  userDir: string;
+  install?: ((userDir: string) => void)[];
+  settings?: Record<string, unknown>;
+  /** adminAuth users: Node-RED asks for a login, and `tokens` holds one per user. */
+  users?: Users;
+  /** Deployed once Node-RED answers (with `users`, as the first one with every permission). */
+  flows?: unknown[];
+}
+
+export interface PackedNodeRed extends NodeRed {
+  /** A bearer token per adminAuth user; empty without `users`. */
+  tokens: Record<string, string>;
+}
+
+/** Node-RED running the packed package in a fresh user folder; stopped at teardown. */
+export async function startPacked(teardown: Teardown, o: PackedOptions): Promise<PackedNodeRed> {
+  packedUserDir(teardown, o.userDir, o.install);
+  const settings = o.users ? { ...o.settings, adminAuth: adminAuth(o.users) } : o.settings;
+  const nr = await startNodeRed(o.userDir, settings);
+  teardown.add(() => nr.stop());
+  const tokens = o.users ? await adminTokens(nr, o.users) : {};
+  if (o.flows) {
+    const admin = Object.keys(o.users ?? {}).find((u) => o.users?.[u] === '*');
+    await deploy(nr, o.flows, admin && tokens[admin]);
+  }
+  return { ...nr, tokens };
+}
+
+/** Replaces every flow with `flows` through the admin API, with `token` when adminAuth is on. */
+export async function deploy(nr: NodeRed, flows: unknown[], token?: string): Promise<void> {
   const res = await fetch(`${nr.url}/flows`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+    headers: {
+      'content-type': 'application/json',
+      'Node-RED-Deployment-Type': 'full',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify(flows),
   });
   if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
