@@ -6,7 +6,13 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { addAuthObject, dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
+import {
+  addAuthObject,
+  dropAndEdit,
+  editConfig,
+  numberedShots,
+  startEditor,
+} from '../helpers/browser';
 import { DEMO, startOAuthServer, type OAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import type { NodeRed } from '../helpers/node-red-process';
@@ -355,11 +361,7 @@ describe('the editor in a real browser', function () {
     const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
     const id = flows.find((n) => n.type === 'auth-object')!.id as string;
     await page.waitForSelector('#node-config-input-tokenUrl', { state: 'detached' });
-    await page.evaluate((objectId) => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      RED.editor.editConfig('', 'auth-object', objectId);
-    }, id);
-    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+    await editConfig(page, 'auth-object', id, 'tokenUrl');
     expect(await page.inputValue('#node-config-input-tokenUrl')).to.equal(server.tokenUrl);
     // The stored secrets stay as Node-RED's placeholder: only the destination changes.
     await page.fill('#node-config-input-tokenUrl', 'http://127.0.0.1:9/token');
@@ -408,11 +410,7 @@ describe('the editor in a real browser', function () {
   it('shows the algorithm, key ID and private key for private_key_jwt, and no secret', async () => {
     const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
     const id = flows.find((n) => n.type === 'auth-object')!.id as string;
-    await page.evaluate((objectId) => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      RED.editor.editConfig('', 'auth-object', objectId);
-    }, id);
-    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+    await editConfig(page, 'auth-object', id, 'tokenUrl');
     for (const field of ['assertionAlg', 'keyId', 'privateKey']) {
       expect(await page.isVisible(`#node-config-input-${field}`), field).to.equal(false);
     }
@@ -488,11 +486,7 @@ describe('the editor in a real browser', function () {
   const editObject = async (name: string) => {
     const flows = (await (await fetch(`${nr.url}/flows`)).json()) as Record<string, unknown>[];
     const id = flows.find((n) => n.type === 'auth-object' && n.name === name)!.id as string;
-    await page.evaluate((objectId) => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      RED.editor.editConfig('', 'auth-object', objectId);
-    }, id);
-    await page.waitForSelector('#node-config-input-tokenUrl', { state: 'visible' });
+    await editConfig(page, 'auth-object', id, 'tokenUrl');
     // The tray has finished opening: its buttons are there.
     await page.waitForSelector('#node-config-dialog-ok', { state: 'visible' });
   };

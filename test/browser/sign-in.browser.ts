@@ -8,7 +8,13 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { addAuthObject, dropAndEdit, numberedShots, startEditor } from '../helpers/browser';
+import {
+  addAuthObject,
+  dropAndEdit,
+  editConfig,
+  numberedShots,
+  startEditor,
+} from '../helpers/browser';
 import { fetchRouted, type NodeRed } from '../helpers/node-red-process';
 import { Teardown } from '../helpers/teardown';
 
@@ -135,13 +141,7 @@ describe('signing in from the auth object editor', function () {
 
   /** Opens a deployed auth object's form. */
   const openObject = async (id: string) => {
-    await page.evaluate((objectId) => {
-      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
-      RED.editor.editConfig('', 'auth-object', objectId, '');
-    }, id);
-    await page.waitForSelector('#node-config-input-grantType', { state: 'visible' });
-    // The tray slides in: let it finish before clicking in it.
-    await page.waitForTimeout(500);
+    await editConfig(page, 'auth-object', id, 'grantType');
   };
   const cancelEdit = async () => {
     await page.click('#node-config-dialog-cancel');

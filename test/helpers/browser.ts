@@ -30,6 +30,40 @@ export async function dropNode(page: Page, type: string, at: { x: number; y: num
   );
 }
 
+/**
+ * Waits until the top edit tray has taken the focus. Node-RED focuses the first field of a
+ * tray 150 ms after it starts to slide in (later on a busy machine), after the form is
+ * visible: a fill before that can send its Delete or its text to that first field, leaving
+ * the intended field as it was. Bounded: a tray whose form was built after that moment takes
+ * no focus, and then nothing can steal it.
+ */
+export async function trayOpened(page: Page): Promise<void> {
+  await page
+    .waitForFunction(
+      () => {
+        const trays = document.querySelectorAll('#red-ui-editor-stack .red-ui-tray');
+        const body = trays[trays.length - 1]?.querySelector('.red-ui-tray-body');
+        return !!body && body.contains(document.activeElement);
+      },
+      undefined,
+      { timeout: 5000 },
+    )
+    .catch(() => undefined);
+}
+
+/** Opens a deployed config node's form and waits until it is ready to type into. */
+export async function editConfig(page: Page, type: string, id: string, field: string) {
+  await page.evaluate(
+    ([t, objectId]) => {
+      const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
+      RED.editor.editConfig('', t, objectId, '');
+    },
+    [type, id] as const,
+  );
+  await page.waitForSelector(`#node-config-input-${field}`, { state: 'visible' });
+  await trayOpened(page);
+}
+
 /** Drops a node of `type` and opens its edit tray, without a double click. */
 export async function dropAndEdit(page: Page, type: string, at: { x: number; y: number }) {
   await dropNode(page, type, at);
@@ -37,6 +71,7 @@ export async function dropAndEdit(page: Page, type: string, at: { x: number; y: 
     const RED = (window as unknown as { RED: any }).RED; // eslint-disable-line @typescript-eslint/no-explicit-any
     RED.editor.edit(RED.nodes.filterNodes({ type: t })[0]);
   }, type);
+  await trayOpened(page);
 }
 
 /**
@@ -54,6 +89,7 @@ export async function addAuthObject(page: Page, field: string): Promise<void> {
         state: 'visible',
         timeout: 5000,
       });
+      await trayOpened(page);
       return;
     } catch (err) {
       if (attempt >= 3) throw err;
