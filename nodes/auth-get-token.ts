@@ -6,7 +6,7 @@ import { AuthError, CODES } from './core/errors';
 import { cleanText } from './core/redact';
 import { formatUntil, MAX_TIMER_MS } from './core/time';
 import { authObjects, codedError } from './runtime-support';
-import { dropAuthorization, reachesMail, type WiredNode } from './core/mail-route';
+import { dropAuthorization, firstRequests, reachesMail, type WiredNode } from './core/mail-route';
 
 interface GetTokenDef extends NodeDef {
   auth?: string;
@@ -129,9 +129,29 @@ export = function (RED: NodeAPI) {
       }
       return (byName = index);
     };
+    // An http request node with a URL of its own ignores msg.url, so a query API key put
+    // there never reaches the API: say so at deploy rather than leave it to a 401.
+    const warnedFixed = new Set<string>();
+    const checkQueryKey = () => {
+      if (auth?.staticCredential()?.applied.in !== 'query') return;
+      const wires = (this as Node & { wires?: unknown }).wires;
+      const ids = new Set(
+        firstRequests(wires, (id) => RED.nodes.getNode(id) as unknown as WiredNode | null),
+      );
+      if (ids.size === 0) return;
+      RED.nodes.eachNode((n) => {
+        const url = (n as { url?: unknown }).url;
+        if (!ids.has(n.id) || typeof url !== 'string' || !url.trim()) return;
+        if (warnedFixed.has(n.id)) return;
+        warnedFixed.add(n.id);
+        const name = (n as { name?: unknown }).name;
+        this.warn(t('warnings.fixedUrl', { node: typeof name === 'string' && name ? name : n.id }));
+      });
+    };
     const onFlowsStarted = () => {
       byName = undefined;
       walkRoute();
+      checkQueryKey();
     };
     RED.events.on('flows:started', onFlowsStarted);
 

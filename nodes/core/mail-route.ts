@@ -56,3 +56,28 @@ export function reachesMail(
 
 /** Removes every `authorization` header, in any casing, from `headers`. */
 export const dropAuthorization = (headers: unknown): void => dropHeader(headers, 'authorization');
+
+/**
+ * The ids of the `http request` nodes a message from `wires` meets first on each path
+ * (a path ends at the first one). Used to find a request node with a URL of its own in
+ * front of which a query API key cannot work: that node ignores `msg.url`.
+ */
+export function firstRequests(
+  wires: unknown,
+  lookup: (id: string) => WiredNode | undefined | null,
+  limit = WALK_LIMIT,
+): string[] {
+  const seen = new Set<string>();
+  const found: string[] = [];
+  const queue = targets(wires);
+  while (queue.length > 0 && seen.size < limit) {
+    const id = queue.shift()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const node = lookup(id);
+    if (!node) continue;
+    if (HEADER_RESET_TYPES.includes(node.type)) found.push(id);
+    else queue.push(...targets(node.wires));
+  }
+  return found;
+}
