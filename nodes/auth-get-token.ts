@@ -106,11 +106,12 @@ export = function (RED: NodeAPI) {
     // An e-mail node mails msg.headers: on a route to one, no Authorization header is set
     // and an incoming one is removed. The route is walked over the deployed nodes when
     // flows start (every deploy), or at the first message if that came first.
+    const outputs = () => (this as Node & { wires?: unknown }).wires;
+    const deployed = (id: string) => RED.nodes.getNode(id) as unknown as WiredNode | null;
     let toMail: boolean | undefined;
     const walkRoute = (): boolean => {
       const before = toMail;
-      const wires = (this as Node & { wires?: unknown }).wires;
-      toMail = reachesMail(wires, (id) => RED.nodes.getNode(id) as unknown as WiredNode | null);
+      toMail = reachesMail(outputs(), deployed);
       if (toMail && setHeader && before !== true) {
         this.warn(t('warnings.mailRoute', { property }));
       }
@@ -134,10 +135,7 @@ export = function (RED: NodeAPI) {
     const warnedFixed = new Set<string>();
     const checkQueryKey = () => {
       if (auth?.staticCredential()?.applied.in !== 'query') return;
-      const wires = (this as Node & { wires?: unknown }).wires;
-      const ids = new Set(
-        firstRequests(wires, (id) => RED.nodes.getNode(id) as unknown as WiredNode | null),
-      );
+      const ids = new Set(firstRequests(outputs(), deployed));
       if (ids.size === 0) return;
       RED.nodes.eachNode((n) => {
         const url = (n as { url?: unknown }).url;

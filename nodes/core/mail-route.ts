@@ -29,29 +29,51 @@ function targets(wires: unknown): string[] {
 }
 
 /**
- * True when a node of `MAIL_TYPES` can be reached from `wires` (the outputs of the
- * start node) without passing a node of `HEADER_RESET_TYPES`. `lookup` returns the node
- * with that id, or undefined (a node that is not there ends that path).
+ * Visits each node reachable from `wires` once, breadth first. `onNode` says whether the
+ * walk goes on past a node (`pass`), ends that path there (`end`) or stops (`done`).
+ * `lookup` returns the node with that id, or undefined (a node that is not there ends
+ * that path). False when the walk stopped at `limit` nodes with more to visit.
  */
-export function reachesMail(
+function walk(
   wires: unknown,
   lookup: (id: string) => WiredNode | undefined | null,
-  limit = WALK_LIMIT,
+  limit: number,
+  onNode: (id: string, node: WiredNode) => 'pass' | 'end' | 'done',
 ): boolean {
   const seen = new Set<string>();
   const queue = targets(wires);
   while (queue.length > 0) {
     const id = queue.shift()!;
     if (seen.has(id)) continue;
+    if (seen.size >= limit) return false;
     seen.add(id);
-    if (seen.size > limit) return true;
     const node = lookup(id);
     if (!node) continue;
-    if (MAIL_TYPES.includes(node.type)) return true;
-    if (HEADER_RESET_TYPES.includes(node.type)) continue;
-    queue.push(...targets(node.wires));
+    const next = onNode(id, node);
+    if (next === 'done') return true;
+    if (next === 'pass') queue.push(...targets(node.wires));
   }
-  return false;
+  return true;
+}
+
+/**
+ * True when a node of `MAIL_TYPES` can be reached from `wires` (the outputs of the
+ * start node) without passing a node of `HEADER_RESET_TYPES`.
+ */
+export function reachesMail(
+  wires: unknown,
+  lookup: (id: string) => WiredNode | undefined | null,
+  limit = WALK_LIMIT,
+): boolean {
+  let mail = false;
+  const complete = walk(wires, lookup, limit, (_id, node) => {
+    if (MAIL_TYPES.includes(node.type)) {
+      mail = true;
+      return 'done';
+    }
+    return HEADER_RESET_TYPES.includes(node.type) ? 'end' : 'pass';
+  });
+  return mail || !complete;
 }
 
 /** Removes every `authorization` header, in any casing, from `headers`. */
@@ -67,17 +89,11 @@ export function firstRequests(
   lookup: (id: string) => WiredNode | undefined | null,
   limit = WALK_LIMIT,
 ): string[] {
-  const seen = new Set<string>();
   const found: string[] = [];
-  const queue = targets(wires);
-  while (queue.length > 0 && seen.size < limit) {
-    const id = queue.shift()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const node = lookup(id);
-    if (!node) continue;
-    if (HEADER_RESET_TYPES.includes(node.type)) found.push(id);
-    else queue.push(...targets(node.wires));
-  }
+  walk(wires, lookup, limit, (id, node) => {
+    if (!HEADER_RESET_TYPES.includes(node.type)) return 'pass';
+    found.push(id);
+    return 'end';
+  });
   return found;
 }
