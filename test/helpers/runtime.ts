@@ -82,6 +82,31 @@ export function flowOf(
 }
 
 /**
+ * `flowOf` with an `http request` node `req` between get token and `out`, its URL empty so
+ * it takes `msg.url`; `request` changes that node's settings.
+ */
+export function apiFlow(
+  auth: Record<string, unknown>,
+  get: Record<string, unknown> = {},
+  request: Record<string, unknown> = {},
+): FlowNode[] {
+  const flow = flowOf(auth, { wires: [['req']], ...get });
+  flow.push({
+    id: 'req',
+    type: 'http request',
+    z: 'tab',
+    x: 200,
+    y: 100,
+    method: 'GET',
+    ret: 'txt',
+    url: '',
+    wires: [['out']],
+    ...request,
+  });
+  return flow;
+}
+
+/**
  * Node-RED copies `err.code` onto a Catch node's `msg.error` from 4.0 on; 3.x copies only
  * `message`, `source`, `stack` and `cause` (README, Compatibility).
  */

@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import { DEMO, startOAuthServer } from '../fixtures/oauth-server';
 import { handlers, startRawServer, type RawServer } from '../fixtures/raw-server';
 import {
+  apiFlow,
   catchCopiesCode,
   expectNoSecrets,
   flowOf,
@@ -30,23 +31,6 @@ const caughtNode = () =>
   };
 const receiver = (id: string) =>
   helper.getNode(id) as unknown as { receive(msg: Record<string, unknown>): void };
-
-/** auth → get token → http request (URL from msg.url) → out. */
-function apiFlow(auth: Record<string, unknown>, get: Record<string, unknown> = {}): FlowNode[] {
-  const flow = flowOf(auth, { wires: [['req']], ...get });
-  flow.push({
-    id: 'req',
-    type: 'http request',
-    z: 'tab',
-    x: 200,
-    y: 100,
-    method: 'GET',
-    ret: 'txt',
-    url: '',
-    wires: [['out']],
-  });
-  return flow;
-}
 
 describe('static kinds and msg.authObject at their edges', function () {
   this.timeout(20_000);

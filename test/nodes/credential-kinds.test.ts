@@ -6,13 +6,13 @@
 import { expect } from 'chai';
 import { startRawServer, type RawServer } from '../fixtures/raw-server';
 import {
+  apiFlow,
   catchCopiesCode,
   emitted,
   expectNoSecrets,
   flowOf,
   helper,
   load,
-  type FlowNode,
   type Loaded,
 } from '../helpers/runtime';
 import { leaks } from '../helpers/secret-forms';
@@ -20,23 +20,6 @@ import { requireFromNodeRed } from '../helpers/node-red-version';
 import stubMail from '../helpers/stub-nodes';
 
 const httpRequest = requireFromNodeRed('@node-red/nodes/core/network/21-httprequest.js');
-
-/** auth → get token → http request (URL from msg.url) → out. */
-function apiFlow(auth: Record<string, unknown>, get: Record<string, unknown> = {}): FlowNode[] {
-  const flow = flowOf(auth, { wires: [['req']], ...get });
-  flow.push({
-    id: 'req',
-    type: 'http request',
-    z: 'tab',
-    x: 200,
-    y: 100,
-    method: 'GET',
-    ret: 'txt',
-    url: '',
-    wires: [['out']],
-  });
-  return flow;
-}
 
 const KEY = 'k3y-Secret_value.42';
 const TOKEN = 'ghp_Pat0000Secret1111Token2222';

@@ -4,9 +4,9 @@
  */
 import { expect } from 'chai';
 import {
+  apiFlow,
   coreNodes,
   emitted,
-  flowOf,
   helper,
   load,
   type FlowNode,
@@ -20,9 +20,10 @@ const KEY = 'q-Key_0123456789-secret';
 
 /** auth → get token → (link out → link in) → http request with `url` → out. */
 function flow(url: string, via = false): FlowNode[] {
-  const f = flowOf(
+  const f = apiFlow(
     { kind: 'apiKey', apiKeyName: 'api_key', apiKeyIn: 'query' },
-    { wires: [[via ? 'lo' : 'req']] },
+    via ? { wires: [['lo']] } : {},
+    { url, name: 'call the API' },
   );
   if (via) {
     f.push(
@@ -30,18 +31,6 @@ function flow(url: string, via = false): FlowNode[] {
       { id: 'li', type: 'link in', z: 'tab', x: 100, y: 200, links: ['lo'], wires: [['req']] },
     );
   }
-  f.push({
-    id: 'req',
-    type: 'http request',
-    z: 'tab',
-    name: 'call the API',
-    x: 200,
-    y: 100,
-    method: 'GET',
-    ret: 'txt',
-    url,
-    wires: [['out']],
-  });
   return f;
 }
 
