@@ -43,6 +43,19 @@ describe('advice after the error, in English from the catalogue', function () {
       { auth: creds },
     );
 
+  /** One message into the loaded get token: the error its Catch node got, every status. */
+  async function sendOne() {
+    const caught = new Promise<{ error: { message: string; code?: string } }>((resolve) =>
+      (helper.getNode('caught') as unknown as NodeJS.EventEmitter).on('input', resolve),
+    );
+    const statuses: { text?: string }[] = [];
+    const get = helper.getNode('get') as unknown as NodeJS.EventEmitter;
+    get.on('call:status', (c: { args: { text?: string }[] }) => statuses.push(c.args[0]!));
+    (helper.getNode('get') as unknown as { receive(m: object): void }).receive({ payload: 'go' });
+    const { error } = await caught;
+    return { error, statuses };
+  }
+
   async function testConnection(form: Record<string, unknown>, handler?: RawHandler) {
     if (handler) raw.setHandler(handler);
     await loadFlow();
@@ -163,14 +176,7 @@ describe('advice after the error, in English from the catalogue', function () {
   it('adds it to msg.error.message too, and keeps the node status to the code', async () => {
     raw.setHandler(handlers.json(400, { error: 'unsupported_grant_type' }));
     await loadFlow();
-    const caught = new Promise<{ error: { message: string; code?: string } }>((resolve) =>
-      (helper.getNode('caught') as unknown as NodeJS.EventEmitter).on('input', resolve),
-    );
-    const statuses: { text?: string }[] = [];
-    const get = helper.getNode('get') as unknown as NodeJS.EventEmitter;
-    get.on('call:status', (c: { args: { text?: string }[] }) => statuses.push(c.args[0]!));
-    (helper.getNode('get') as unknown as { receive(m: object): void }).receive({ payload: 'go' });
-    const { error } = await caught;
+    const { error, statuses } = await sendOne();
     // Node-RED gives a Catch node the error as text: "Error: " and its message.
     expect(error.message).to.match(
       /Token endpoint refused the request: unsupported_grant_type\. The grant is not enabled/,
@@ -188,14 +194,7 @@ describe('advice after the error, in English from the catalogue', function () {
       authorizeUrl: `${raw.url}/authorize`,
       clientAuth: 'none',
     });
-    const caught = new Promise<{ error: { message: string; code?: string } }>((resolve) =>
-      (helper.getNode('caught') as unknown as NodeJS.EventEmitter).on('input', resolve),
-    );
-    const statuses: { text?: string }[] = [];
-    const get = helper.getNode('get') as unknown as NodeJS.EventEmitter;
-    get.on('call:status', (c: { args: { text?: string }[] }) => statuses.push(c.args[0]!));
-    (helper.getNode('get') as unknown as { receive(m: object): void }).receive({ payload: 'go' });
-    const { error } = await caught;
+    const { error, statuses } = await sendOne();
     expect(error.message).to.match(
       /Nobody has signed in yet: open the auth object in the editor and sign in \(SIGN_IN_REQUIRED\)\. Open the auth object in the editor and press Sign in/,
     );
